@@ -1,0 +1,22 @@
+"""tinygrad_np: a small, fast, honest deep-learning framework in pure Python + NumPy."""
+
+from . import functional
+from .autograd import Op, enable_grad, is_grad_enabled, no_grad
+from .gradcheck import GradcheckError, gradcheck
+from .ops import REGISTRY, register, unregister
+from .tensor import Tensor
+
+__all__ = [
+    "REGISTRY",
+    "GradcheckError",
+    "Op",
+    "Tensor",
+    "enable_grad",
+    "functional",
+    "gradcheck",
+    "is_grad_enabled",
+    "no_grad",
+    "register",
+    "unregister",
+]
+__version__ = "0.1.0"

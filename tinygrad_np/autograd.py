@@ -1,0 +1,197 @@
+"""The reverse-mode engine: grad mode, the op context, and `backward`.
+
+An `Op` instance is the context of one call: `forward` runs on NumPy arrays and saves
+what `backward` needs as attributes; `backward` maps the upstream gradient to one
+gradient per input (or None). The engine, not the ops, sums broadcast gradients back
+to each input's shape and casts them to the input's dtype.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _GradMode(threading.local):
+    enabled = True
+
+
+_grad_mode = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    """True when new operations are being recorded for backward."""
+    return _grad_mode.enabled
+
+
+class _SetGradMode:
+    """Context manager and decorator that sets grad mode, restoring it on exit."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.previous: list[bool] = []
+
+    def __enter__(self) -> None:
+        self.previous.append(_grad_mode.enabled)
+        _grad_mode.enabled = self.enabled
+
+    def __exit__(self, *exc: object) -> None:
+        _grad_mode.enabled = self.previous.pop()
+
+    def __call__(self, fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with self:
+                return fn(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+def no_grad() -> _SetGradMode:
+    """Disable graph recording: `with no_grad(): ...` or `@no_grad()` on a function."""
+    return _SetGradMode(False)
+
+
+def enable_grad() -> _SetGradMode:
+    """Re-enable graph recording inside a `no_grad` block (context manager or decorator)."""
+    return _SetGradMode(True)
+
+
+class Op:
+    """Base class of every differentiable operation.
+
+    Subclasses define `forward(self, *arrays, **params)` and `backward(self, grad)`;
+    `forward` stores what `backward` needs on `self`. Structural fields live in slots so
+    that freeing the saved state (the instance `__dict__`) keeps the graph drawable.
+    """
+
+    __slots__ = ("parents", "params", "needs_input_grad", "freed", "__dict__")
+    name = "op"
+
+    def forward(self, *arrays: np.ndarray, **params: Any) -> np.ndarray:
+        """Compute the output from input arrays."""
+        raise NotImplementedError
+
+    def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...] | np.ndarray | None:
+        """Return the gradient with respect to each input (None where there is none)."""
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
+        """Run the op on Tensors and, when grad mode is on and an input needs it, record it."""
+        from .tensor import Tensor
+
+        ctx = cls()
+        record = _grad_mode.enabled and any(t.requires_grad for t in inputs)
+        ctx.needs_input_grad = tuple(t.requires_grad for t in inputs) if record else (False,) * len(inputs)
+        data = ctx.forward(*[t.data for t in inputs], **params)
+        out = Tensor._from_op(data if type(data) is np.ndarray else np.asarray(data))
+        if record:
+            ctx.parents = inputs
+            ctx.params = params
+            ctx.freed = False
+            out._ctx = ctx
+            out.requires_grad = True
+        return out
+
+    def release(self) -> None:
+        """Drop the arrays saved for backward; the graph structure stays."""
+        self.__dict__.clear()
+        self.freed = True
+
+
+def _sum_to_shape(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum a broadcast gradient back to `shape` (undo NumPy broadcasting)."""
+    extra = grad.ndim - len(shape)
+    if extra > 0:
+        grad = grad.sum(axis=tuple(range(extra)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if axes:
+        grad = grad.sum(axis=axes, keepdims=True)
+    return grad
+
+
+def _topological_order(root: Tensor) -> list[Tensor]:
+    """Tensors reachable from `root` that need a gradient, each after all of its inputs.
+
+    Iterative depth-first post-order, so arbitrarily deep graphs do not recurse; inputs
+    are visited in argument order, so the order is deterministic.
+    """
+    order: list[Tensor] = []
+    visited: set[int] = set()
+    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    while stack:
+        tensor, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(tensor)
+            continue
+        if id(tensor) in visited:
+            continue
+        visited.add(id(tensor))
+        stack.append((tensor, True))
+        ctx = tensor._ctx
+        if ctx is not None:
+            for parent in reversed(ctx.parents):
+                if parent.requires_grad and id(parent) not in visited:
+                    stack.append((parent, False))
+    return order
+
+
+def _check_grad_shape(ctx: Op, index: int, grad: np.ndarray, parent: Tensor) -> np.ndarray:
+    grad = _sum_to_shape(grad, parent.shape)
+    if grad.shape != parent.shape:
+        raise RuntimeError(
+            f"op '{ctx.name}' returned a gradient of shape {grad.shape} for input {index}, "
+            f"whose shape is {parent.shape}"
+        )
+    return grad
+
+
+def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None:
+    """Propagate `grad` (d out / d root) through the graph behind `root`.
+
+    Leaf tensors that require grad accumulate into `.grad`; intermediates do so only
+    after `retain_grad()`. Saved arrays are freed after use unless `retain_graph`.
+    """
+    grads: dict[int, np.ndarray] = {id(root): grad}
+    for tensor in reversed(_topological_order(root)):
+        g = grads.pop(id(tensor), None)
+        if g is None:
+            continue
+        ctx = tensor._ctx
+        if ctx is None or tensor._retains_grad:
+            tensor.grad = g if tensor.grad is None else tensor.grad + g
+        if ctx is None:
+            continue
+        if ctx.freed:
+            raise RuntimeError(
+                f"backward through op '{ctx.name}' a second time: its saved arrays were freed by the "
+                "first backward; pass retain_graph=True to the first backward() to keep them"
+            )
+        input_grads = ctx.backward(g)
+        if not isinstance(input_grads, tuple):
+            input_grads = (input_grads,)
+        if len(input_grads) != len(ctx.parents):
+            raise RuntimeError(
+                f"op '{ctx.name}' backward returned {len(input_grads)} gradients for {len(ctx.parents)} inputs"
+            )
+        for index, (parent, gi) in enumerate(zip(ctx.parents, input_grads)):
+            if gi is None or not parent.requires_grad:
+                continue
+            if gi.shape != parent.shape:
+                gi = _check_grad_shape(ctx, index, gi, parent)
+            if gi.dtype != parent.data.dtype:
+                gi = gi.astype(parent.data.dtype)
+            key = id(parent)
+            grads[key] = gi if key not in grads else grads[key] + gi
+        if not retain_graph:
+            ctx.release()

@@ -1,0 +1,58 @@
+"""Sliding windows over (N, H, W, C) images, shared by convolution and pooling.
+
+`sliding_windows` is a zero-copy strided view; `scatter_windows` is its adjoint (col2im):
+it adds per-window values back onto the image, looping only over the kh * kw kernel
+offsets, never over images, pixels or channels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+
+def output_size(size: int, kernel: int, stride: int) -> int:
+    """Number of window positions along one axis (floor, like PyTorch)."""
+    return (size - kernel) // stride + 1
+
+
+def sliding_windows(x: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int]) -> np.ndarray:
+    """Read-only view of shape (N, Ho, Wo, kh, kw, C) with every kernel window of `x`."""
+    n, h, w, c = x.shape
+    (kh, kw), (sh, sw) = kernel, stride
+    sn, shh, sww, sc = x.strides
+    shape = (n, output_size(h, kh, sh), output_size(w, kw, sw), kh, kw, c)
+    return as_strided(x, shape, (sn, shh * sh, sww * sw, shh, sww, sc), writeable=False)
+
+
+def scatter_windows(
+    pieces: np.ndarray, image_shape: tuple[int, ...], stride: tuple[int, int]
+) -> np.ndarray:
+    """Sum `pieces` of shape (kh, kw, N, Ho, Wo, C) onto a zero image of `image_shape`.
+
+    Piece [i, j, n, y, x, c] lands on pixel (y * sh + i, x * sw + j); overlaps add up.
+    """
+    kh, kw, _, ho, wo, _ = pieces.shape
+    sh, sw = stride
+    out = np.zeros(image_shape, dtype=pieces.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            out[:, i : i + sh * (ho - 1) + 1 : sh, j : j + sw * (wo - 1) + 1 : sw, :] += pieces[i, j]
+    return out
+
+
+def pad_image(x: np.ndarray, padding: tuple[tuple[int, int], tuple[int, int]]) -> np.ndarray:
+    """Zero-pad H and W of an (N, H, W, C) array by writing it into a zero buffer."""
+    (top, bottom), (left, right) = padding
+    if not (top or bottom or left or right):
+        return x
+    n, h, w, c = x.shape
+    out = np.zeros((n, h + top + bottom, w + left + right, c), dtype=x.dtype)
+    out[:, top : top + h, left : left + w, :] = x
+    return out
+
+
+def unpad_image(x: np.ndarray, padding: tuple[tuple[int, int], tuple[int, int]]) -> np.ndarray:
+    """Inverse of `pad_image`: the interior view."""
+    (top, bottom), (left, right) = padding
+    return x[:, top : x.shape[1] - bottom, left : x.shape[2] - right, :]

@@ -1,0 +1,166 @@
+"""`Tensor`: a NumPy array that remembers the op that made it.
+
+Operators and methods (`x + y`, `x.conv2d(w)`, ...) are attached by `tinygrad_np.functional`,
+which dispatches through the op registry; ops registered later by users are reachable as
+methods too, through `__getattr__`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from . import autograd
+
+_FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _to_array(data: Any, dtype: Any) -> np.ndarray:
+    """Convert `data` to an array following the dtype rules of `Tensor`."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is not None:
+        try:
+            return np.asarray(data, dtype=dtype)
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"Tensor: cannot convert data of type {type(data).__name__} to dtype {dtype}: {err}")
+    array = np.asarray(data)
+    if array.dtype.kind not in "biuf":
+        raise TypeError(
+            f"Tensor: data must be numeric (bool, int or float), got an array of dtype {array.dtype}"
+        )
+    if array.dtype in _FLOAT_DTYPES and isinstance(data, (np.ndarray, np.generic)):
+        return array
+    return array.astype(np.float32)
+
+
+class Tensor:
+    """An n-dimensional array with reverse-mode automatic differentiation.
+
+    Lists, Python numbers, integer and float16 arrays become float32; float32 and float64
+    arrays keep their dtype (float64 is what gradient checks use). Pass `dtype` to choose.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "name", "_ctx", "_retains_grad", "__weakref__")
+
+    def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None):
+        self.data: np.ndarray = _to_array(data, dtype)
+        if requires_grad and self.data.dtype.kind != "f":
+            raise TypeError(f"Tensor: requires_grad=True needs a floating dtype, got {self.data.dtype}")
+        self.grad: np.ndarray | None = None
+        self.requires_grad = bool(requires_grad)
+        self.name = name
+        self._ctx: autograd.Op | None = None
+        self._retains_grad = False
+
+    @classmethod
+    def _from_op(cls, data: np.ndarray) -> Tensor:
+        """Wrap an op's output array without any conversion (the hot path)."""
+        out = cls.__new__(cls)
+        out.data = data
+        out.grad = None
+        out.requires_grad = False
+        out.name = None
+        out._ctx = None
+        out._retains_grad = False
+        return out
+
+    # ---- array facts ------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The array's shape."""
+        return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The array's dtype."""
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        """The number of dimensions."""
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        """The number of elements."""
+        return self.data.size
+
+    @property
+    def op(self) -> autograd.Op | None:
+        """The op context that produced this tensor (None for leaves and untracked results)."""
+        return self._ctx
+
+    @property
+    def is_leaf(self) -> bool:
+        """True when no recorded op produced this tensor."""
+        return self._ctx is None
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def numpy(self) -> np.ndarray:
+        """The underlying NumPy array (shared, not copied)."""
+        return self.data
+
+    def item(self) -> float:
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item(): tensor must have exactly one element, it has shape {self.shape}")
+        return self.data.item()
+
+    def detach(self) -> Tensor:
+        """A new tensor sharing the data but cut from the graph."""
+        return Tensor._from_op(self.data)
+
+    def retain_grad(self) -> Tensor:
+        """Keep `.grad` on this non-leaf tensor during backward (leaves always get it)."""
+        self._retains_grad = True
+        return self
+
+    def zero_grad(self) -> None:
+        """Forget the accumulated gradient."""
+        self.grad = None
+
+    def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
+        """Accumulate d self / d leaf into every leaf's `.grad` that requires grad.
+
+        `grad` is the upstream gradient, shaped like `self`; it may be omitted only when
+        `self` has one element. The graph's saved arrays are freed unless `retain_graph`.
+        """
+        if not self.requires_grad:
+            raise RuntimeError("backward(): this tensor does not require grad and has no graph behind it")
+        if grad is None:
+            if self.data.size != 1:
+                raise RuntimeError(
+                    f"backward(): grad can be implicit only for a one-element output; this one has shape "
+                    f"{self.shape}: pass grad= of that shape (or reduce it to a scalar first, e.g. .sum())"
+                )
+            grad = np.ones_like(self.data)
+        else:
+            grad = _to_array(grad, self.data.dtype)
+            if grad.shape != self.shape:
+                raise ValueError(f"backward(): grad must have shape {self.shape}, got {grad.shape}")
+        autograd.backward(self, grad, retain_graph=retain_graph)
+
+    def __repr__(self) -> str:
+        extras = []
+        if self.name:
+            extras.append(f"name={self.name!r}")
+        if self._ctx is not None:
+            extras.append(f"op={self._ctx.name}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        body = np.array2string(self.data, precision=4, separator=", ", threshold=20)
+        return f"Tensor({body}, dtype={self.dtype}{''.join(', ' + e for e in extras)})"
+
+    def __getattr__(self, name: str) -> Any:
+        # Ops registered after import (e.g. by users) become methods: x.my_op(...).
+        from .ops.registry import REGISTRY, call
+
+        if name not in REGISTRY:
+            raise AttributeError(f"'Tensor' object has no attribute {name!r}")
+        return lambda *args, **params: call(name, self, *args, **params)
+
+    __hash__ = object.__hash__
