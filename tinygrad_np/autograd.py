@@ -23,6 +23,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 class _GradMode(threading.local):
     enabled = True
+    scope: str | None = None  # label of the layer whose forward is running, for graph drawings
 
 
 _grad_mode = _GradMode()
@@ -56,6 +57,21 @@ class _SetGradMode:
         return wrapper  # type: ignore[return-value]
 
 
+class scope:  # noqa: N801 (used like a function: `with scope("Dense(128, relu)"):`)
+    """Label every op recorded inside the block with a layer's name (graph drawings group by it)."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.previous: list[str | None] = []
+
+    def __enter__(self) -> None:
+        self.previous.append(_grad_mode.scope)
+        _grad_mode.scope = self.label
+
+    def __exit__(self, *exc: object) -> None:
+        _grad_mode.scope = self.previous.pop()
+
+
 def no_grad() -> _SetGradMode:
     """Disable graph recording: `with no_grad(): ...` or `@no_grad()` on a function."""
     return _SetGradMode(False)
@@ -74,7 +90,7 @@ class Op:
     that freeing the saved state (the instance `__dict__`) keeps the graph drawable.
     """
 
-    __slots__ = ("parents", "params", "needs_input_grad", "freed", "__dict__")
+    __slots__ = ("parents", "params", "needs_input_grad", "freed", "scope", "__dict__")
     name = "op"
 
     def forward(self, *arrays: np.ndarray, **params: Any) -> np.ndarray:
@@ -99,6 +115,7 @@ class Op:
             ctx.parents = inputs
             ctx.params = params
             ctx.freed = False
+            ctx.scope = _grad_mode.scope
             out._ctx = ctx
             out.requires_grad = True
         return out
