@@ -27,9 +27,7 @@ def check_int(fn: str, name: str, value: Any, minimum: int | None = None) -> int
     return int(value)
 
 
-def check_number(
-    fn: str, name: str, value: Any, minimum: float | None = None, exclusive: bool = False
-) -> float:
+def check_number(fn: str, name: str, value: Any, minimum: float | None = None, exclusive: bool = False) -> float:
     """`value` as a finite float, above (or at least) `minimum` when given."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{fn}: `{name}` must be a number, got {describe(value)}")
@@ -88,9 +86,7 @@ def class_targets(fn: str, target: Any, n: int, num_classes: int, allow_probabil
         return data.astype(np.int64, copy=False)
     if data.ndim == 2:
         if data.shape != (n, num_classes):
-            raise ValueError(
-                f"{fn}: one-hot/probability `target` must have shape {(n, num_classes)}, got {data.shape}"
-            )
+            raise ValueError(f"{fn}: one-hot/probability `target` must have shape {(n, num_classes)}, got {data.shape}")
         if data.dtype.kind not in "biuf" or not np.all(np.isfinite(data)):
             raise ValueError(f"{fn}: one-hot/probability `target` must be finite numbers")
         is_one_hot = np.all((data == 0) | (data == 1)) and np.all(data.sum(axis=1) == 1)

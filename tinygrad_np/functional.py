@@ -170,9 +170,7 @@ def reshape(x: Any, *shape: Any) -> Tensor:
     for n in shape:
         check_int("reshape", "shape", n, minimum=-1)
     known = int(np.prod([n for n in shape if n != -1]))
-    if shape.count(-1) > 1 or (
-        x.size != known if -1 not in shape else (known == 0 or x.size % known != 0)
-    ):
+    if shape.count(-1) > 1 or (x.size != known if -1 not in shape else (known == 0 or x.size % known != 0)):
         raise ValueError(f"reshape: cannot reshape a tensor of shape {x.shape} ({x.size} elements) into {shape}")
     return REGISTRY["reshape"].apply(x, shape=shape)
 
@@ -231,8 +229,9 @@ def pad(x: Any, pad_width: Any, value: float = 0.0) -> Tensor:
     try:
         width = np.broadcast_to(width, (x.ndim, 2))
     except ValueError:
-        raise ValueError(f"pad: `pad_width` must give one (before, after) pair per axis ({x.ndim}), "
-                         f"got {pad_width!r}") from None
+        raise ValueError(
+            f"pad: `pad_width` must give one (before, after) pair per axis ({x.ndim}), got {pad_width!r}"
+        ) from None
     if width.min() < 0:
         raise ValueError(f"pad: `pad_width` must be non-negative, got {pad_width!r}")
     value = check_number("pad", "value", value)
@@ -275,7 +274,7 @@ def conv2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any 
     if x.shape[3] != c_in:
         hint = ""
         if x.shape[1] == c_in:
-            hint = f"; x looks channels-first (N, C, H, W): use x.transpose((0, 2, 3, 1))"
+            hint = "; x looks channels-first (N, C, H, W): use x.transpose((0, 2, 3, 1))"
         raise ValueError(
             f"conv2d: `x` has {x.shape[3]} channels (last axis of shape {x.shape}) but `weight` "
             f"expects C_in={c_in} (shape {weight.shape}){hint}"
@@ -365,10 +364,35 @@ def __getattr__(name: str) -> Any:
 
 def _attach_methods() -> None:
     """Make the functions above Tensor methods and operators."""
-    methods = (
-        "add sub mul div pow neg exp log sqrt relu sigmoid tanh matmul sum mean max softmax "
-        "log_softmax reshape flatten transpose pad conv2d max_pool2d avg_pool2d cross_entropy hinge"
-    ).split()
+    methods = [
+        "add",
+        "sub",
+        "mul",
+        "div",
+        "pow",
+        "neg",
+        "exp",
+        "log",
+        "sqrt",
+        "relu",
+        "sigmoid",
+        "tanh",
+        "matmul",
+        "sum",
+        "mean",
+        "max",
+        "softmax",
+        "log_softmax",
+        "reshape",
+        "flatten",
+        "transpose",
+        "pad",
+        "conv2d",
+        "max_pool2d",
+        "avg_pool2d",
+        "cross_entropy",
+        "hinge",
+    ]
     for name in methods:
         setattr(Tensor, name, globals()[name])
     operators = {

@@ -45,6 +45,10 @@ def _probes(size: int, full_limit: int, random_count: int, rng: np.random.Genera
     return rng.standard_normal((size, random_count)), False
 
 
+def _index(flat: int, shape: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(int(i) for i in np.unravel_index(flat, shape))
+
+
 def _output(fn: Callable[..., Tensor], tensors: list[Tensor]) -> Tensor:
     out = fn(*tensors)
     if not isinstance(out, Tensor):
@@ -90,8 +94,8 @@ def _comparisons(fn: Callable[..., Tensor], inputs: tuple[Any, ...], eps: float,
         x.data = original
 
         def describe(p: int, d: int, x: Tensor = x, exact_directions: bool = exact_directions) -> str:
-            where = f"index {np.unravel_index(d, x.shape)}" if exact_directions else f"random direction {d}"
-            seen = f"output index {np.unravel_index(p, out.shape)}" if exact_probes else f"random output probe {p}"
+            where = f"index {_index(d, x.shape)}" if exact_directions else f"random direction {d}"
+            seen = f"output index {_index(p, out.shape)}" if exact_probes else f"random output probe {p}"
             return f"{where}, {seen}"
 
         yield i, x, analytic[i] @ directions, numeric, describe

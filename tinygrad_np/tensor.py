@@ -24,12 +24,12 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
         try:
             return np.asarray(data, dtype=dtype)
         except (TypeError, ValueError) as err:
-            raise TypeError(f"Tensor: cannot convert data of type {type(data).__name__} to dtype {dtype}: {err}")
+            raise TypeError(
+                f"Tensor: cannot convert data of type {type(data).__name__} to dtype {dtype}: {err}"
+            ) from None
     array = np.asarray(data)
     if array.dtype.kind not in "biuf":
-        raise TypeError(
-            f"Tensor: data must be numeric (bool, int or float), got an array of dtype {array.dtype}"
-        )
+        raise TypeError(f"Tensor: data must be numeric (bool, int or float), got an array of dtype {array.dtype}")
     if array.dtype in _FLOAT_DTYPES and isinstance(data, (np.ndarray, np.generic)):
         return array
     return array.astype(np.float32)

@@ -25,9 +25,7 @@ def sliding_windows(x: np.ndarray, kernel: tuple[int, int], stride: tuple[int, i
     return as_strided(x, shape, (sn, shh * sh, sww * sw, shh, sww, sc), writeable=False)
 
 
-def scatter_windows(
-    pieces: np.ndarray, image_shape: tuple[int, ...], stride: tuple[int, int]
-) -> np.ndarray:
+def scatter_windows(pieces: np.ndarray, image_shape: tuple[int, ...], stride: tuple[int, int]) -> np.ndarray:
     """Sum `pieces` of shape (kh, kw, N, Ho, Wo, C) onto a zero image of `image_shape`.
 
     Piece [i, j, n, y, x, c] lands on pixel (y * sh + i, x * sw + j); overlaps add up.

@@ -1,0 +1,117 @@
+"""Every registered op: gradcheck on its samples, and forward + backward against PyTorch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from op_samples import SAMPLES
+
+import tinygrad_np as tg
+from tinygrad_np import Op, Tensor, gradcheck
+from tinygrad_np import functional as F
+
+CASES = [pytest.param(name, s, id=f"{name}: {s.desc}") for name, samples in SAMPLES.items() for s in samples]
+
+
+def run(name: str, sample, *tensors: Tensor) -> Tensor:
+    return getattr(F, name)(*tensors, *sample.consts, **sample.kwargs)
+
+
+def test_every_registered_op_has_samples():
+    missing = sorted(set(tg.REGISTRY) - set(SAMPLES))
+    assert not missing, f"ops without test samples: {missing}"
+    assert all(SAMPLES[name] for name in tg.REGISTRY)
+
+
+def test_every_sample_names_a_registered_op():
+    assert set(SAMPLES) <= set(tg.REGISTRY)
+
+
+@pytest.mark.parametrize("name, sample", CASES)
+def test_gradcheck(name, sample):
+    assert gradcheck(lambda *xs: run(name, sample, *xs), *sample.args)
+
+
+@pytest.mark.parametrize("name, sample", CASES)
+def test_float32_in_float32_out(name, sample):
+    xs = [Tensor(a.astype(np.float32), requires_grad=True) for a in sample.args]
+    out = run(name, sample, *xs)
+    assert out.dtype == np.float32
+    out.backward(np.ones(out.shape, np.float32))
+    assert all(x.grad.dtype == np.float32 and x.grad.shape == x.shape for x in xs)
+
+
+@pytest.mark.parametrize("name, sample", CASES)
+def test_matches_pytorch(name, sample):
+    torch = pytest.importorskip("torch")
+    ours = [Tensor(a.astype(np.float32), requires_grad=True) for a in sample.args]
+    theirs = [torch.tensor(a.astype(np.float32), requires_grad=True) for a in sample.args]
+    out = run(name, sample, *ours)
+    expected = sample.torch(*theirs)
+    np.testing.assert_allclose(out.numpy(), expected.detach().numpy(), rtol=1e-5, atol=1e-5)
+    upstream = np.random.default_rng(0).standard_normal(out.shape).astype(np.float32)
+    out.backward(upstream)
+    expected.backward(torch.from_numpy(upstream.copy()))
+    for x, t in zip(ours, theirs):
+        np.testing.assert_allclose(x.grad, t.grad.numpy(), rtol=1e-5, atol=1e-5)
+
+
+class _Cube(Op):
+    def forward(self, x):
+        self.x = x
+        return x**3
+
+    def backward(self, grad):
+        return 3 * self.x**2 * grad
+
+
+class _WrongCube(_Cube):
+    def backward(self, grad):
+        return 2 * self.x**2 * grad  # deliberately wrong
+
+
+@pytest.fixture
+def registered():
+    names = []
+
+    def add(name, cls):
+        tg.register(name)(cls)
+        names.append(name)
+
+    yield add
+    for name in names:
+        tg.unregister(name)
+
+
+def test_user_op_is_callable_three_ways_and_checks(registered):
+    registered("cube", _Cube)
+    x = Tensor(np.array([1.0, -2.0, 0.5]), requires_grad=True)
+    for result in (x.cube(), F.cube(x), tg.ops.call("cube", x)):
+        np.testing.assert_allclose(result.numpy(), x.numpy() ** 3)
+    assert gradcheck(lambda t: t.cube(), np.array([1.0, -2.0, 0.5]))
+
+
+def test_gradcheck_catches_a_wrong_backward(registered):
+    registered("wrong_cube", _WrongCube)
+    with pytest.raises(tg.GradcheckError) as info:
+        gradcheck(lambda t: t.wrong_cube(), np.array([1.0, -2.0, 0.5]))
+    message = str(info.value)
+    assert "input 0" in message and "index (1,)" in message
+    assert "analytic 8" in message and "numeric 12" in message
+
+
+def test_gradcheck_catches_a_wrong_backward_with_random_projections(registered):
+    registered("wrong_cube", _WrongCube)
+    big = np.random.default_rng(0).standard_normal((60, 50))  # 3,000 inputs and outputs: projections
+    with pytest.raises(tg.GradcheckError, match="random direction"):
+        gradcheck(lambda t: t.wrong_cube(), big)
+    assert gradcheck(lambda t: (t * t).sum(axis=0), big)
+
+
+def test_register_refuses_duplicates_and_non_ops():
+    with pytest.raises(ValueError, match="exists already"):
+        tg.register("add")(_Cube)
+    with pytest.raises(TypeError, match="subclass of Op"):
+        tg.register("not_an_op")(object)
+    with pytest.raises(ValueError, match="identifier"):
+        tg.register("bad name")
