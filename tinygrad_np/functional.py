@@ -114,19 +114,19 @@ sigmoid = _unary("sigmoid", "1 / (1 + e ** -x), elementwise, computed without ov
 tanh = _unary("tanh", "Hyperbolic tangent, elementwise.")
 
 
-def _axes(fn: str, axis: Any, ndim: int) -> tuple[int, ...] | None:
+def _axes(fn: str, axis: Any, ndim: int, name: str = "axis") -> tuple[int, ...] | None:
     """Normalize `axis` (None, int or sequence of ints) to None or a sorted tuple."""
     if axis is None:
         return None
     items = axis if isinstance(axis, (tuple, list)) else (axis,)
     result = []
     for a in items:
-        check_int(fn, "axis", a)
+        check_int(fn, name, a)
         if not -ndim <= a < builtins.max(ndim, 1):
-            raise ValueError(f"{fn}: `axis` {a} is out of range for a {ndim}-D tensor")
+            raise ValueError(f"{fn}: `{name}` {a} is out of range for a {ndim}-D tensor")
         result.append(a % builtins.max(ndim, 1))
     if len(set(result)) != len(result):
-        raise ValueError(f"{fn}: `axis` repeats an axis: {axis!r}")
+        raise ValueError(f"{fn}: `{name}` repeats an axis: {axis!r}")
     return tuple(sorted(result))
 
 
@@ -178,7 +178,7 @@ def reshape(x: Any, *shape: Any) -> Tensor:
 def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge axes start_dim..end_dim into one (`flatten(x, 1)` turns (N, H, W, C) into (N, H*W*C))."""
     x = _tensor(x)
-    start, end = _axes("flatten", start_dim, x.ndim), _axes("flatten", end_dim, x.ndim)
+    start, end = _axes("flatten", start_dim, x.ndim, "start_dim"), _axes("flatten", end_dim, x.ndim, "end_dim")
     if x.ndim and start[0] > end[0]:
         raise ValueError(f"flatten: `start_dim` ({start_dim}) comes after `end_dim` ({end_dim})")
     return REGISTRY["flatten"].apply(x, start_dim=start[0] if x.ndim else 0, end_dim=end[0] if x.ndim else 0)
@@ -189,7 +189,7 @@ def transpose(x: Any, axes: tuple[int, ...] | None = None) -> Tensor:
     x = _tensor(x)
     if axes is None:
         axes = tuple(reversed(range(x.ndim)))
-    normalized = _axes("transpose", tuple(axes), x.ndim) if x.ndim else ()
+    normalized = _axes("transpose", tuple(axes), x.ndim, "axes") if x.ndim else ()
     if normalized is None or len(normalized) != x.ndim:
         raise ValueError(f"transpose: `axes` must be a permutation of {x.ndim} axes, got {axes!r}")
     return REGISTRY["transpose"].apply(x, axes=tuple(a % x.ndim for a in axes))

@@ -1,0 +1,210 @@
+"""The engine: graph recording, backward order, accumulation, freeing, grad mode, dtypes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+from tinygrad_np import Tensor
+
+
+def leaf(values, dtype=np.float64):
+    return Tensor(np.asarray(values, dtype=dtype), requires_grad=True)
+
+
+def test_dtype_rules():
+    assert Tensor([1, 2]).dtype == np.float32
+    assert Tensor([1.5, 2.5]).dtype == np.float32
+    assert Tensor(3).dtype == np.float32
+    assert Tensor(np.arange(3)).dtype == np.float32
+    assert Tensor(np.zeros(2, np.float16)).dtype == np.float32
+    assert Tensor(np.zeros(2, np.float64)).dtype == np.float64
+    assert Tensor([1, 2], dtype=np.float64).dtype == np.float64
+    assert Tensor(np.arange(3), dtype=np.int64).dtype == np.int64
+
+
+def test_tensor_basics():
+    x = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True, name="x")
+    assert x.shape == (2, 2) and x.ndim == 2 and x.size == 4 and len(x) == 2
+    assert isinstance(x.numpy(), np.ndarray) and x.grad is None and x.is_leaf
+    assert Tensor([[5.0]]).item() == 5.0
+    d = x.detach()
+    assert not d.requires_grad and d.is_leaf and d.numpy() is x.numpy()
+    assert "x" in repr(x) and "requires_grad" in repr(x)
+
+
+def test_operators_and_scalars_keep_dtype():
+    x = Tensor(np.array([1.0, 2.0], np.float32), requires_grad=True)
+    for y in (x + 1, 1 + x, x - 1, 1 - x, x * 2, 2 * x, x / 2, 2 / x, x**2, 2**x, -x):
+        assert y.dtype == np.float32
+    np.testing.assert_allclose((2 / x).numpy(), [2.0, 1.0])
+    np.testing.assert_allclose((1 - x).numpy(), [0.0, -1.0])
+    np.testing.assert_allclose((2**x).numpy(), [2.0, 4.0])
+
+
+def test_used_twice_accumulates():
+    x = leaf([3.0])
+    (x * x).sum().backward()
+    np.testing.assert_allclose(x.grad, [6.0])
+
+
+def test_diamond_accumulates():
+    x = leaf([2.0, -1.0])
+    a, b = x * 3, x.exp()
+    (a * b).sum().backward()
+    np.testing.assert_allclose(x.grad, 3 * np.exp(x.data) * (1 + x.data))
+
+
+def test_grads_accumulate_across_backward_calls_until_zeroed():
+    x = leaf([1.0, 2.0])
+    (x * 2).sum().backward()
+    (x * 2).sum().backward()
+    np.testing.assert_allclose(x.grad, [4.0, 4.0])
+    x.zero_grad()
+    assert x.grad is None
+
+
+def test_broadcast_gradients_are_summed_to_each_input_shape():
+    a, b, c = leaf(np.ones((2, 3))), leaf(np.ones(3)), leaf(np.ones((2, 1)))
+    (a * b + c).sum().backward()
+    assert a.grad.shape == (2, 3) and b.grad.shape == (3,) and c.grad.shape == (2, 1)
+    np.testing.assert_allclose(b.grad, [2.0, 2.0, 2.0])
+    np.testing.assert_allclose(c.grad, [[3.0], [3.0]])
+
+
+def test_mixed_dtypes_cast_gradients_back():
+    a = leaf([1.0, 2.0], np.float32)
+    b = leaf([3.0, 4.0], np.float64)
+    out = a * b
+    assert out.dtype == np.float64
+    out.sum().backward()
+    assert a.grad.dtype == np.float32 and b.grad.dtype == np.float64
+
+
+def test_float32_training_stays_float32():
+    x = Tensor(np.random.default_rng(0).standard_normal((4, 6, 6, 1)).astype(np.float32))
+    w = leaf(np.random.default_rng(1).standard_normal((3, 3, 1, 2)), np.float32)
+    loss = x.conv2d(w, padding=1).relu().max_pool2d(2).flatten(1).mean().log_softmax(0) * 0.5
+    assert loss.dtype == np.float32
+    loss.sum().backward()
+    assert w.grad.dtype == np.float32
+
+
+def test_backward_order_is_deterministic():
+    def grads():
+        x = leaf(np.linspace(-1, 1, 7))
+        y = x
+        for i in range(30):
+            y = y * 0.9 + x * (i % 3)
+        y.sum().backward()
+        return x.grad
+
+    np.testing.assert_array_equal(grads(), grads())
+
+
+def test_chain_of_100000_ops_does_not_recurse():
+    x = leaf([1.0])
+    y = x
+    for _ in range(100_000):
+        y = y + 1.0
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad, [1.0])
+
+
+def test_non_scalar_backward_needs_grad():
+    y = leaf([1.0, 2.0]) * 2
+    with pytest.raises(RuntimeError, match=r"shape \(2,\).*pass grad="):
+        y.backward()
+    with pytest.raises(ValueError, match="grad must have shape"):
+        y.backward(np.ones(3))
+    y.backward(np.ones(2))
+
+
+def test_backward_on_untracked_tensor_is_a_clear_error():
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        Tensor([1.0]).sum().backward()
+
+
+def test_graph_is_freed_after_backward_unless_retained():
+    x = leaf([1.0, 2.0])
+    y = (x * x).sum()
+    y.backward(retain_graph=True)
+    y.backward()
+    np.testing.assert_allclose(x.grad, 4 * x.data)
+    assert y.op.freed and y.op.parents[0].op.freed
+    with pytest.raises(RuntimeError, match="second time.*retain_graph=True"):
+        y.backward()
+
+
+def test_freed_graph_keeps_its_structure():
+    x = leaf([1.0, 2.0])
+    y = (x * 3).sum(axis=0)
+    y.backward()
+    assert y.op.name == "sum" and y.op.params == {"axis": (0,), "keepdims": False}
+    assert y.op.parents[0].op.name == "mul" and y.op.parents[0].op.parents[0] is x
+    assert not hasattr(y.op, "shape")  # the saved arrays are gone
+
+
+def test_no_grad_context_and_decorator():
+    x = leaf([1.0])
+    with tg.no_grad():
+        y = x * 2
+        with tg.enable_grad():
+            z = x * 2
+    assert not y.requires_grad and y.op is None and z.requires_grad
+    assert tg.is_grad_enabled()
+
+    @tg.no_grad()
+    def double(t):
+        assert not tg.is_grad_enabled()
+        return t * 2
+
+    assert not double(x).requires_grad and tg.is_grad_enabled()
+
+
+def test_no_grad_restores_mode_after_an_exception():
+    with pytest.raises(ZeroDivisionError), tg.no_grad():
+        1 / 0
+    assert tg.is_grad_enabled()
+
+
+def test_constants_record_nothing():
+    y = Tensor([1.0]) * Tensor([2.0])
+    assert not y.requires_grad and y.op is None
+
+
+def test_detach_cuts_the_graph():
+    x = leaf([2.0])
+    y = x * x.detach()
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad, [2.0])
+
+
+def test_retain_grad_keeps_intermediate_gradients():
+    x = leaf([1.0, 2.0])
+    h = (x * 3).retain_grad()
+    (h * h).sum().backward()
+    np.testing.assert_allclose(h.grad, 2 * h.data)
+    unretained = x * 3
+    (unretained * 1).sum().backward()
+    assert unretained.grad is None
+
+
+def test_getitem_gradients():
+    x = leaf(np.arange(6.0).reshape(2, 3))
+    (x[0, 1:] * 2).sum().backward()
+    np.testing.assert_allclose(x.grad, [[0, 2, 2], [0, 0, 0]])
+    x.zero_grad()
+    x[[1, 1, 0]].sum().backward()
+    np.testing.assert_allclose(x.grad, [[1, 1, 1], [2, 2, 2]])
+
+
+def test_deep_dense_network_backward():
+    rng = np.random.default_rng(0)
+    h = Tensor(rng.standard_normal((4, 16)).astype(np.float32))
+    weights = [leaf(rng.standard_normal((16, 16)) * 0.25, np.float32) for _ in range(50)]
+    for w in weights:
+        h = (h @ w).tanh()
+    h.sum().backward()
+    assert all(w.grad is not None and np.all(np.isfinite(w.grad)) for w in weights)
