@@ -208,3 +208,17 @@ def test_deep_dense_network_backward():
         h = (h @ w).tanh()
     h.sum().backward()
     assert all(w.grad is not None and np.all(np.isfinite(w.grad)) for w in weights)
+
+
+def test_max_pool_ties_route_to_the_first_maximum_of_each_window():
+    x = Tensor(np.zeros((1, 4, 4, 1)), requires_grad=True)
+    x.max_pool2d(2).sum().backward()
+    expected = np.zeros((4, 4))
+    expected[::2, ::2] = 1
+    np.testing.assert_array_equal(x.grad[0, :, :, 0], expected)
+
+
+def test_max_over_axis_splits_ties_evenly():
+    x = Tensor(np.array([[1.0, 3.0, 3.0]]), requires_grad=True)
+    x.max(axis=1).sum().backward()
+    np.testing.assert_allclose(x.grad, [[0.0, 0.5, 0.5]])
