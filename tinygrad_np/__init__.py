@@ -1,12 +1,14 @@
 """tinygrad_np: a small, fast, honest deep-learning framework in pure Python + NumPy."""
 
-from . import functional
+from . import functional, nn, optim
 from .autograd import Op, enable_grad, is_grad_enabled, no_grad
 from .gradcheck import GradcheckError, gradcheck
+from .nn import CNN, manual_seed
 from .ops import REGISTRY, register, unregister
 from .tensor import Tensor
 
 __all__ = [
+    "CNN",
     "REGISTRY",
     "GradcheckError",
     "Op",
@@ -15,6 +17,9 @@ __all__ = [
     "functional",
     "gradcheck",
     "is_grad_enabled",
+    "manual_seed",
+    "nn",
+    "optim",
     "no_grad",
     "register",
     "unregister",

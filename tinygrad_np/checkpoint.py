@@ -1,0 +1,69 @@
+"""Parameter files: `.npz` archives written atomically and read without pickle."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import zipfile
+from collections.abc import Mapping
+
+import numpy as np
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be read, or that does not fit the model."""
+
+
+def save_arrays(path: str | os.PathLike, arrays: Mapping[str, np.ndarray]) -> str:
+    """Write `arrays` to `path` as `.npz`: a temp file in the same folder, fsync, then rename.
+
+    A crash mid-write leaves the previous file intact. Returns the path written (as given:
+    no `.npz` is appended).
+    """
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"save: folder {folder!r} for `path` {path!r} does not exist")
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npz")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **arrays)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def load_arrays(path: str | os.PathLike) -> dict[str, np.ndarray]:
+    """Read every array of an `.npz` file; a missing, corrupt or pickled file gives a clear error."""
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"load: checkpoint file {path!r} does not exist")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            return {name: archive[name] for name in archive.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, KeyError) as err:
+        raise CheckpointError(
+            f"load: {path!r} is not a readable checkpoint (.npz written by save()): {type(err).__name__}: {err}"
+        ) from None
+
+
+def check_matches(path: str | os.PathLike, arrays: Mapping[str, np.ndarray], shapes: Mapping[str, tuple]) -> None:
+    """Raise CheckpointError naming the first parameter whose presence or shape differs."""
+    for name, shape in shapes.items():
+        if name not in arrays:
+            raise CheckpointError(f"load: {os.fspath(path)!r} has no parameter {name!r} (it has {sorted(arrays)})")
+        if arrays[name].shape != tuple(shape):
+            raise CheckpointError(
+                f"load: parameter {name!r} in {os.fspath(path)!r} has shape {arrays[name].shape}, "
+                f"the model expects {tuple(shape)}"
+            )
+        if arrays[name].dtype.kind != "f" or not np.all(np.isfinite(arrays[name])):
+            raise CheckpointError(f"load: parameter {name!r} in {os.fspath(path)!r} is not finite floats")
+    extra = sorted(set(arrays) - set(shapes))
+    if extra:
+        raise CheckpointError(f"load: {os.fspath(path)!r} has parameters the model lacks: {extra}")

@@ -1,0 +1,76 @@
+"""`Module`: the base of layers and models. Subclasses define `forward`; parameters are found
+by walking attributes (Tensors that require grad, Modules, and lists/tuples of them)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+from .. import checkpoint
+from ..autograd import scope
+from ..tensor import Tensor
+
+
+class Module:
+    """Base class: define `forward`; call the module to run it (inside a scope named after it)."""
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """Compute the module's output. Subclasses override this (and only this)."""
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        with scope(self.label()):
+            return self.forward(*args, **kwargs)
+
+    def label(self) -> str:
+        """A short name for graph drawings and summaries, e.g. `Dense(128, relu)`."""
+        return type(self).__name__
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
+        """(dotted name, tensor) for every parameter, in attribute order, each once."""
+        seen: set[int] = set()
+        for name, value in self._children(prefix):
+            if id(value) not in seen:
+                seen.add(id(value))
+                yield name, value
+
+    def _children(self, prefix: str) -> Iterator[tuple[str, Tensor]]:
+        for attr, value in vars(self).items():
+            items = enumerate(value) if isinstance(value, (list, tuple)) else [(None, value)]
+            for index, item in items:
+                name = prefix + attr + ("" if index is None else f".{index}")
+                if isinstance(item, Tensor) and item.requires_grad:
+                    yield name, item
+                elif isinstance(item, Module):
+                    yield from item._children(name + ".")
+
+    def parameters(self) -> list[Tensor]:
+        """Every parameter tensor (see `named_parameters`)."""
+        return [t for _, t in self.named_parameters()]
+
+    def num_parameters(self) -> int:
+        """The number of trainable scalars."""
+        return sum(t.size for t in self.parameters())
+
+    def zero_grad(self) -> None:
+        """Forget every parameter's gradient."""
+        for t in self.parameters():
+            t.grad = None
+
+    def save(self, path: str | os.PathLike) -> str:
+        """Write the parameters to an `.npz` file atomically (no pickle); return the path written."""
+        return checkpoint.save_arrays(path, {name: t.data for name, t in self.named_parameters()})
+
+    def load(self, path: str | os.PathLike) -> Module:
+        """Load parameters saved by `save`; every name and shape must match, else nothing changes."""
+        arrays = checkpoint.load_arrays(path)
+        params = dict(self.named_parameters())
+        checkpoint.check_matches(path, arrays, {name: t.shape for name, t in params.items()})
+        for name, t in params.items():
+            t.data = arrays[name].astype(t.dtype, copy=False)
+            t.grad = None
+        return self
+
+    def __repr__(self) -> str:
+        return self.label()

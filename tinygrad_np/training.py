@@ -1,0 +1,199 @@
+"""Mini-batch training and evaluation for any model that maps a batch to class scores (N, K)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import numpy as np
+from tqdm import tqdm
+
+from . import functional as F
+from .autograd import no_grad
+from .checks import check_choice, check_int, check_number, describe
+from .optim import OPTIMIZERS, Optimizer, make_optimizer
+from .tensor import Tensor
+
+LOSSES: dict[str, Callable[[Tensor, np.ndarray], Tensor]] = {
+    "cross_entropy": F.cross_entropy,
+    "hinge": F.hinge,
+}
+
+
+class TrainingDivergedError(FloatingPointError):
+    """A training step produced a non-finite loss or gradient."""
+
+
+class Evaluation(NamedTuple):
+    """Accuracy in [0, 1] and mean loss over a dataset."""
+
+    accuracy: float
+    loss: float
+
+
+@dataclass
+class History:
+    """Per-epoch numbers returned by `fit`."""
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+    samples_per_second: list[float] = field(default_factory=list)
+
+
+def check_features(fn: str, X: Any) -> np.ndarray:
+    """Model inputs: a float array (or Tensor) with a batch axis."""
+    array = X.data if isinstance(X, Tensor) else X
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"{fn}: `X` must be a NumPy float array, got {describe(X)}")
+    if array.dtype.kind != "f":
+        raise TypeError(
+            f"{fn}: `X` must hold floats (e.g. pixels scaled to [0, 1] as float32), got dtype {array.dtype}"
+        )
+    if array.ndim < 2 or len(array) == 0:
+        raise ValueError(f"{fn}: `X` must be a non-empty batch (N, ...), got shape {array.shape}")
+    return array
+
+
+def check_labels(fn: str, y: Any, n: int, num_classes: int) -> np.ndarray:
+    """Class indices (N,) from indices or one-hot rows; each in [0, num_classes)."""
+    labels = np.asarray(y.data if isinstance(y, Tensor) else y)
+    if labels.ndim == 2:
+        if (
+            labels.shape[1] != num_classes
+            or not np.all((labels == 0) | (labels == 1))
+            or not np.all(labels.sum(axis=1) == 1)
+        ):
+            raise ValueError(f"{fn}: 2-D `y` must be one-hot rows of width {num_classes}, got {describe(labels)}")
+        labels = labels.argmax(axis=1)
+    if labels.ndim != 1 or labels.dtype.kind not in "iu":
+        raise TypeError(f"{fn}: `y` must be integer class labels (N,) or one-hot rows, got {describe(labels)}")
+    if len(labels) != n:
+        raise ValueError(f"{fn}: `y` has {len(labels)} labels but `X` has {n} samples")
+    if n and (labels.min() < 0 or labels.max() >= num_classes):
+        bad = labels[(labels < 0) | (labels >= num_classes)][0]
+        raise ValueError(f"{fn}: `y` labels must be in [0, {num_classes - 1}] (the model's classes), got {bad}")
+    return labels.astype(np.int64, copy=False)
+
+
+def _num_classes(model: Callable[[Tensor], Tensor], X: np.ndarray, fn: str) -> int:
+    """Run one sample through the model: validates the input shape early; gives K."""
+    with no_grad():
+        scores = model(Tensor(X[:1]))
+    if scores.ndim != 2:
+        raise ValueError(f"{fn}: the model must return scores (N, K), it returned shape {scores.shape}")
+    return scores.shape[1]
+
+
+def _batches(n: int, batch_size: int, order: np.ndarray | None = None):
+    indices = np.arange(n) if order is None else order
+    for start in range(0, n, batch_size):
+        yield indices[start : start + batch_size]
+
+
+def evaluate(
+    model: Callable[[Tensor], Tensor], X: Any, y: Any, loss: str = "cross_entropy", batch_size: int = 500
+) -> Evaluation:
+    """Accuracy and mean loss of `model` on (X, y), in batches, without recording a graph."""
+    X = check_features("evaluate", X)
+    loss = check_choice("evaluate", "loss", loss.replace("-", "_"), LOSSES)
+    batch_size = check_int("evaluate", "batch_size", batch_size, minimum=1)
+    labels = check_labels("evaluate", y, len(X), _num_classes(model, X, "evaluate"))
+    correct, total_loss = 0, 0.0
+    with no_grad():
+        for idx in _batches(len(X), batch_size):
+            scores = model(Tensor(X[idx]))
+            total_loss += LOSSES[loss](scores, labels[idx], reduction="sum").item()
+            correct += int((scores.data.argmax(axis=1) == labels[idx]).sum())
+    return Evaluation(correct / len(X), total_loss / len(X))
+
+
+def predict_scores(model: Callable[[Tensor], Tensor], X: Any, batch_size: int = 500) -> np.ndarray:
+    """The model's scores for every row of X, in batches, without recording a graph."""
+    X = check_features("predict", X)
+    with no_grad():
+        return np.concatenate([model(Tensor(X[idx])).data for idx in _batches(len(X), batch_size)])
+
+
+def fit(
+    model: Any,
+    X: Any,
+    y: Any,
+    epochs: int,
+    lr: float,
+    batch_size: int = 32,
+    loss: str = "cross_entropy",
+    optimizer: str | Optimizer = "sgd",
+    seed: int | None = 0,
+    validation_data: tuple[Any, Any] | None = None,
+    verbose: int = 1,
+) -> History:
+    """Train `model` (a callable with `parameters()`) by mini-batch gradient descent.
+
+    y: class indices (N,) or one-hot rows; they are one-hot encoded for the loss.
+    loss: "cross_entropy" or "hinge", on the model's scores. optimizer: "sgd", "momentum",
+    "adam" or an Optimizer (then `lr` must match its lr). batch_size=1 is per-sample SGD.
+    seed fixes the shuffles. Prints one line per epoch unless verbose=0; returns a History.
+    """
+    X = check_features("fit", X)
+    epochs = check_int("fit", "epochs", epochs, minimum=1)
+    lr = check_number("fit", "lr", lr, minimum=0.0, exclusive=True)
+    batch_size = check_int("fit", "batch_size", batch_size, minimum=1)
+    loss_name = check_choice("fit", "loss", str(loss).replace("-", "_"), LOSSES)
+    if not isinstance(optimizer, Optimizer):
+        check_choice("fit", "optimizer", optimizer, OPTIMIZERS)
+        optimizer = make_optimizer(optimizer, model.parameters(), lr)
+    num_classes = _num_classes(model, X, "fit")
+    labels = check_labels("fit", y, len(X), num_classes)
+    if validation_data is not None:
+        if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
+            raise TypeError(f"fit: `validation_data` must be a pair (X_val, y_val), got {describe(validation_data)}")
+        val_X = check_features("fit", validation_data[0])
+        check_labels("fit", validation_data[1], len(val_X), num_classes)
+    targets = np.eye(num_classes, dtype=X.dtype)[labels]  # one-hot, as the original design trains
+    loss_fn = LOSSES[loss_name]
+    rng = np.random.default_rng(seed)
+    history = History()
+    for epoch in range(1, epochs + 1):
+        start = time.perf_counter()
+        order = rng.permutation(len(X))
+        total_loss, correct = 0.0, 0
+        bar = tqdm(
+            _batches(len(X), batch_size, order),
+            total=-(-len(X) // batch_size),
+            desc=f"epoch {epoch}/{epochs}",
+            disable=None if verbose else True,
+            leave=False,
+        )
+        for step, idx in enumerate(bar):
+            scores = model(Tensor(X[idx]))
+            batch_loss = loss_fn(scores, targets[idx])
+            value = batch_loss.item()
+            if not np.isfinite(value):
+                raise TrainingDivergedError(
+                    f"fit: the loss became {value} at epoch {epoch}, batch {step + 1}; the parameters are those of "
+                    f"the last good step. The learning rate (lr={lr}) is probably too high"
+                )
+            optimizer.zero_grad()
+            batch_loss.backward()
+            optimizer.step()
+            total_loss += value * len(idx)
+            correct += int((scores.data.argmax(axis=1) == labels[idx]).sum())
+        seconds = time.perf_counter() - start
+        history.loss.append(total_loss / len(X))
+        history.accuracy.append(correct / len(X))
+        history.seconds.append(seconds)
+        history.samples_per_second.append(len(X) / seconds)
+        line = f"epoch {epoch}/{epochs}  loss {history.loss[-1]:.4f}  train acc {100 * history.accuracy[-1]:.2f}%"
+        if validation_data is not None:
+            val = evaluate(model, validation_data[0], validation_data[1], loss_name)
+            history.val_loss.append(val.loss)
+            history.val_accuracy.append(val.accuracy)
+            line += f"  val acc {100 * val.accuracy:.2f}%"
+        if verbose:
+            print(f"{line}  {seconds:.1f} s  {len(X) / seconds:,.0f} samples/s", flush=True)
+    return history
