@@ -1,0 +1,311 @@
+"""Layers, Module parameter discovery, CNN, optimizers, fit/evaluate, save/load."""
+
+from __future__ import annotations
+
+import inspect
+import os
+import sys
+
+import numpy as np
+import pytest
+
+import tinygrad_np as tg
+from tinygrad_np import Tensor, nn, optim
+from tinygrad_np.checkpoint import CheckpointError
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+from models.mnist_cnn import INPUT_SHAPE, build_mnist_cnn  # noqa: E402
+
+rng = np.random.default_rng(0)
+
+
+def test_aliases_are_the_same_classes():
+    assert nn.Dense_Layer is nn.Dense and nn.Convolutional_Layer is nn.Conv2D
+    assert nn.Pooling_Layer is nn.Pooling and nn.Flattening_Layer is nn.Flatten
+
+
+def test_no_layer_or_model_defines_a_backward():
+    for cls in (nn.Module, nn.Dense, nn.Conv2D, nn.Pooling, nn.Flatten, nn.CNN):
+        assert "backward" not in {name for name, _ in inspect.getmembers(cls)}
+
+
+@pytest.mark.parametrize("activation", ["relu", "sigmoid", "tanh", "softmax", "none"])
+def test_dense_shapes_activation_and_params(activation):
+    layer = nn.Dense(5, 3, activation=activation)
+    assert layer.get_weights().shape == (3, 5) and layer.get_biases().shape == (5,)
+    assert layer.num_parameters() == 3 * 5 + 5
+    x = Tensor(rng.standard_normal((4, 3)).astype(np.float32))
+    z = layer.weighted_sum(x)
+    out = layer(x)
+    assert out.shape == (4, 5) and out.dtype == np.float32
+    expected = {
+        "relu": np.maximum(z.numpy(), 0),
+        "sigmoid": 1 / (1 + np.exp(-z.numpy())),
+        "tanh": np.tanh(z.numpy()),
+        "softmax": np.exp(z.numpy()) / np.exp(z.numpy()).sum(1, keepdims=True),
+        "none": z.numpy(),
+    }[activation]
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_dense_xavier_init_range():
+    nn.manual_seed(0)
+    w = nn.Dense(128, 1568).get_weights()
+    limit = np.sqrt(6 / (1568 + 128))
+    assert w.dtype == np.float32 and np.abs(w).max() <= limit and np.abs(w).max() > 0.9 * limit
+    assert abs(w.std() - limit / np.sqrt(3)) < 0.01 * limit
+
+
+def test_dense_getters_and_setters_validate():
+    layer = nn.Dense(2, 3)
+    layer.set_weights(np.ones((3, 2)))
+    layer.set_biases([1.0, 2.0])
+    np.testing.assert_array_equal(layer.get_weights(), np.ones((3, 2), np.float32))
+    assert layer.get_biases().dtype == np.float32
+    with pytest.raises(ValueError, match=r"`weights` must have shape \(3, 2\), got \(2, 3\)"):
+        layer.set_weights(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="`biases`"):
+        layer.set_biases(np.ones(3))
+    with pytest.raises(TypeError, match="`weights` must be numeric"):
+        layer.set_weights(np.array([["a", "b"]] * 3))
+
+
+@pytest.mark.parametrize("init", ["he", "xavier"])
+def test_conv2d_layer_shapes_and_init(init):
+    nn.manual_seed(1)
+    layer = nn.Conv2D(8, 3, 2, stride=1, padding=1, init=init)
+    assert layer.filters.shape == (3, 3, 2, 8) and layer.biases.shape == (8,)
+    assert layer.num_parameters() == 3 * 3 * 2 * 8 + 8
+    std = layer.filters.numpy().std()
+    expected = np.sqrt(2 / 18) if init == "he" else np.sqrt(2 / (18 + 72))
+    assert abs(std - expected) < 0.25 * expected
+    out = layer(Tensor(rng.standard_normal((2, 7, 6, 2)).astype(np.float32)))
+    assert out.shape == (2, 7, 6, 8)
+    assert nn.Conv2D(4, 3, 1, stride=2)(Tensor(np.zeros((1, 9, 9, 1), np.float32))).shape == (1, 4, 4, 4)
+
+
+@pytest.mark.parametrize("mode", ["max", "avg"])
+def test_pooling_and_flatten_layers(mode):
+    x = Tensor(rng.standard_normal((2, 6, 6, 3)).astype(np.float32))
+    pooled = nn.Pooling(mode, 2, 2)(x)
+    assert pooled.shape == (2, 3, 3, 3) and nn.Pooling(mode).num_parameters() == 0
+    reduce = np.max if mode == "max" else np.mean
+    np.testing.assert_allclose(pooled.numpy(), reduce(x.numpy().reshape(2, 3, 2, 3, 2, 3), axis=(2, 4)), rtol=1e-6)
+    flat = nn.Flatten()(pooled)
+    assert flat.shape == (2, 27)
+    np.testing.assert_array_equal(flat.numpy(), pooled.numpy().reshape(2, 27))
+
+
+def test_flatten_backward_restores_the_feature_map_shape():
+    x = Tensor(rng.standard_normal((2, 3, 3, 4)).astype(np.float32), requires_grad=True)
+    (nn.Flatten()(x) * 2).sum().backward()
+    assert x.grad.shape == (2, 3, 3, 4) and np.all(x.grad == 2)
+
+
+def test_mnist_cnn_architecture_and_summary():
+    model = build_mnist_cnn(seed=0)
+    kinds = [type(layer) for layer in model.layers]
+    assert kinds == [nn.Conv2D, nn.Pooling, nn.Flatten, nn.Dense, nn.Dense]
+    conv, pool, _, hidden, out = model.layers
+    assert (conv.n_filters, conv.filter_size, conv.stride, conv.padding, conv.init, conv.activation) == (
+        8, 3, 1, 1, "he", "relu",
+    )  # fmt: skip
+    assert (pool.mode, pool.size, pool.stride) == ("max", 2, 2)
+    assert (hidden.n_neurons, hidden.activation, out.n_neurons, out.activation) == (128, "relu", 10, "softmax")
+    assert model.num_parameters() == 80 + 200_832 + 1_290
+    summary = model.summary(INPUT_SHAPE)
+    for text in ("(None, 28, 28, 8)", "(None, 14, 14, 8)", "(None, 1568)", "200,832", "202,202"):
+        assert text in summary
+
+
+def test_cnn_scores_are_logits_and_probabilities_sum_to_one():
+    model = build_mnist_cnn(seed=0)
+    x = rng.random((3, 28, 28, 1)).astype(np.float32)
+    scores = model(Tensor(x)).numpy()
+    last = model.layers[-1]
+    hidden = x
+    for layer in model.layers[:-1]:
+        hidden = layer(Tensor(hidden)).numpy()
+    np.testing.assert_allclose(scores, hidden @ last.get_weights() + last.get_biases(), rtol=1e-5)
+    proba = model.predict_proba(x)
+    np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-6)
+    np.testing.assert_array_equal(model.predict(x), scores.argmax(axis=1))
+
+
+def test_same_seed_same_weights():
+    a, b, c = build_mnist_cnn(3), build_mnist_cnn(3), build_mnist_cnn(4)
+    np.testing.assert_array_equal(a.layers[0].filters.numpy(), b.layers[0].filters.numpy())
+    assert not np.array_equal(a.layers[0].filters.numpy(), c.layers[0].filters.numpy())
+
+
+class TwoLayer(nn.Module):
+    """A user model straight from Tensor ops, with a sub-module and a list of layers."""
+
+    def __init__(self):
+        self.w = Tensor(rng.standard_normal((4, 3)), requires_grad=True)
+        self.frozen = Tensor(np.ones(3))  # no grad: not a parameter
+        self.head = nn.Dense(2, 3)
+        self.blocks = [nn.Dense(3, 3), nn.Dense(3, 3)]
+        self.shared = self.w  # the same tensor twice is listed once
+
+    def forward(self, x):
+        h = (x @ self.w) * self.frozen
+        for block in self.blocks:
+            h = block(h)
+        return self.head(h)
+
+
+def test_module_finds_parameters_in_attributes_lists_and_submodules():
+    names = [name for name, _ in TwoLayer().named_parameters()]
+    assert names == [
+        "w", "head.weights", "head.biases", "blocks.0.weights", "blocks.0.biases", "blocks.1.weights",
+        "blocks.1.biases",
+    ]  # fmt: skip
+    model = TwoLayer()
+    model(Tensor(np.ones((5, 4)))).sum().backward()
+    assert all(p.grad is not None for p in model.parameters())
+    model.zero_grad()
+    assert all(p.grad is None for p in model.parameters())
+
+
+def test_save_load_round_trip(tmp_path):
+    a, b = build_mnist_cnn(0), build_mnist_cnn(1)
+    path = a.save(tmp_path / "model.npz")
+    b.load(path)
+    for (na, ta), (nb, tb) in zip(a.named_parameters(), b.named_parameters()):
+        assert na == nb
+        np.testing.assert_array_equal(ta.numpy(), tb.numpy())
+    with np.load(path, allow_pickle=False) as archive:
+        assert sorted(archive.files) == sorted(name for name, _ in a.named_parameters())
+    assert not [p for p in os.listdir(tmp_path) if p.startswith(".tmp-")]
+
+
+def test_load_refuses_another_architecture_and_changes_nothing(tmp_path):
+    path = nn.CNN(nn.Flatten(), nn.Dense(10, 784 * 1, "softmax")).save(tmp_path / "other.npz")
+    model = build_mnist_cnn(0)
+    before = [t.numpy().copy() for t in model.parameters()]
+    with pytest.raises(CheckpointError, match="has no parameter 'layers.0.filters'"):
+        model.load(path)
+    bigger = nn.CNN(
+        nn.Conv2D(16, 3, 1, padding=1), nn.Pooling(), nn.Flatten(), nn.Dense(128, 14 * 14 * 16), nn.Dense(10, 128)
+    )
+    with pytest.raises(CheckpointError, match=r"'layers.0.filters'.*\(3, 3, 1, 16\).*\(3, 3, 1, 8\)"):
+        model.load(bigger.save(tmp_path / "bigger.npz"))
+    assert all(np.array_equal(b, t.numpy()) for b, t in zip(before, model.parameters()))
+
+
+@pytest.mark.parametrize("content", [b"", b"not a zip at all", b"PK\x03\x04truncated"])
+def test_load_refuses_corrupt_files(tmp_path, content):
+    path = tmp_path / "bad.npz"
+    path.write_bytes(content)
+    with pytest.raises(CheckpointError, match="bad.npz"):
+        build_mnist_cnn(0).load(path)
+
+
+def test_load_refuses_pickles(tmp_path):
+    path = tmp_path / "pickled.npz"
+    np.savez(path, **{"layers.0.filters": np.array([object()], dtype=object)})
+    with pytest.raises(CheckpointError, match="pickled.npz"):
+        build_mnist_cnn(0).load(path)
+
+
+def test_load_missing_file_names_it(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nope.npz"):
+        build_mnist_cnn(0).load(tmp_path / "nope.npz")
+
+
+def blobs(n=300, k=3, d=4, seed=0):
+    g = np.random.default_rng(seed)
+    centers = g.standard_normal((k, d)) * 3
+    y = g.integers(0, k, n)
+    return (centers[y] + g.standard_normal((n, d))).astype(np.float32), y
+
+
+@pytest.mark.parametrize("optimizer, lr", [("sgd", 0.1), ("momentum", 0.05), ("adam", 0.01)])
+@pytest.mark.parametrize("loss", ["cross_entropy", "hinge"])
+def test_fit_learns_separable_blobs(optimizer, lr, loss):
+    X, y = blobs()
+    nn.manual_seed(0)
+    model = nn.CNN(nn.Dense(16, 4, "relu"), nn.Dense(3, 16, "softmax"))
+    history = model.fit(X, y, epochs=5, lr=lr, batch_size=16, loss=loss, optimizer=optimizer, verbose=0)
+    assert history.accuracy[-1] > 0.95 and history.loss[-1] < history.loss[0]
+    assert model.evaluate(X, y, loss).accuracy > 0.95
+
+
+def test_fit_history_and_output(capsys):
+    X, y = blobs()
+    nn.manual_seed(0)
+    model = nn.CNN(nn.Dense(3, 4, "softmax"))
+    history = model.fit(X, np.eye(3)[y], epochs=2, lr=0.1, validation_data=(X, y))
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 2 and lines[0].startswith("epoch 1/2") and "val acc" in lines[0] and "samples/s" in lines[0]
+    assert len(history.loss) == len(history.val_accuracy) == len(history.samples_per_second) == 2
+    model.fit(X, y, epochs=1, lr=0.1, verbose=0)
+    assert capsys.readouterr().out == ""
+
+
+def test_fit_is_reproducible_with_a_seed():
+    X, y = blobs()
+
+    def run(seed):
+        nn.manual_seed(0)
+        model = nn.CNN(nn.Dense(8, 4, "relu"), nn.Dense(3, 8, "softmax"))
+        return model.fit(X, y, epochs=2, lr=0.05, batch_size=8, seed=seed, verbose=0).loss
+
+    assert run(1) == run(1) and run(1) != run(2)
+
+
+def test_batch_size_one_is_per_sample_sgd():
+    X, y = blobs(n=40)
+    nn.manual_seed(0)
+    model = nn.CNN(nn.Dense(3, 4, "softmax"))
+    w0 = model.layers[0].get_weights().copy()
+    model.fit(X[:1], y[:1], epochs=1, lr=0.5, batch_size=1, verbose=0)
+    z = X[:1] @ w0
+    p = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+    expected = w0 - 0.5 * X[:1].T @ (p - np.eye(3)[y[:1]])
+    np.testing.assert_allclose(model.layers[0].get_weights(), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_optimizers_match_pytorch():
+    torch = pytest.importorskip("torch")
+    w0 = rng.standard_normal((4, 3)).astype(np.float32)
+    grads = [rng.standard_normal((4, 3)).astype(np.float32) for _ in range(5)]
+    cases = [
+        (lambda p: optim.SGD(p, lr=0.1), lambda p: torch.optim.SGD(p, lr=0.1)),
+        (lambda p: optim.SGD(p, lr=0.1, momentum=0.9), lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9)),
+        (lambda p: optim.Adam(p, lr=0.01), lambda p: torch.optim.Adam(p, lr=0.01)),
+    ]
+    for ours_fn, theirs_fn in cases:
+        ours, theirs = Tensor(w0.copy(), requires_grad=True), torch.tensor(w0.copy(), requires_grad=True)
+        opt_a, opt_b = ours_fn([ours]), theirs_fn([theirs])
+        for g in grads:
+            ours.grad, theirs.grad = g, torch.from_numpy(g.copy())
+            opt_a.step()
+            opt_b.step()
+        np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_no_graph_survives_a_training_step():
+    import gc
+    import weakref
+
+    X, y = blobs(n=32)
+    nn.manual_seed(0)
+    model = nn.CNN(nn.Dense(3, 4, "softmax"))
+    refs = []
+    original_apply = tg.Op.apply.__func__
+
+    def spy(cls, *inputs, **params):
+        out = original_apply(cls, *inputs, **params)
+        refs.append(weakref.ref(out))
+        return out
+
+    tg.Op.apply = classmethod(spy)
+    gc.disable()  # the graph must be freed by reference counting alone: no cycles
+    try:
+        model.fit(X, y, epochs=1, lr=0.1, batch_size=8, verbose=0)
+        assert len(refs) >= 12 and all(r() is None for r in refs)
+    finally:
+        gc.enable()
+        tg.Op.apply = classmethod(original_apply)
