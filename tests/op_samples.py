@@ -178,6 +178,12 @@ SAMPLES: dict[str, list[Sample]] = {
         Sample("matrix-vector", (normal(3, 4), normal(4)), torch=lambda a, b: a @ b),
         Sample("vector-matrix", (normal(4), normal(4, 5)), torch=lambda a, b: a @ b),
     ],
+    "linear": [
+        Sample("batch of 3", (normal(3, 4), normal(4, 5), normal(5)), torch=lambda x, w, b: x @ w + b),
+        Sample(
+            "batch of 1 (outer-product path)", (normal(1, 4), normal(4, 2), normal(2)), torch=lambda x, w, b: x @ w + b
+        ),
+    ],
     "sum": reduction("sum"),
     "mean": reduction("mean"),
     "max": reduction("amax", distinct),

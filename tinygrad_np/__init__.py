@@ -1,6 +1,6 @@
 """tinygrad_np: a small, fast, honest deep-learning framework in pure Python + NumPy."""
 
-from . import functional, nn, optim
+from . import functional, nn, optim, training
 from .autograd import Op, enable_grad, is_grad_enabled, no_grad
 from .gradcheck import GradcheckError, gradcheck
 from .nn import CNN, manual_seed
@@ -20,6 +20,7 @@ __all__ = [
     "manual_seed",
     "nn",
     "optim",
+    "training",
     "no_grad",
     "register",
     "unregister",

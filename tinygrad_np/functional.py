@@ -96,6 +96,21 @@ def matmul(a: Any, b: Any) -> Tensor:
     return REGISTRY["matmul"].apply(a, b)
 
 
+def linear(x: Any, weight: Any, bias: Any) -> Tensor:
+    """x @ weight + bias in one op: x (N, in), weight (in, out), bias (out,) -> (N, out)."""
+    x, weight, bias = _tensor(x), _tensor(weight), _tensor(bias)
+    check_ndim("linear", "x", x.shape, 2, "(N, in_features)")
+    check_ndim("linear", "weight", weight.shape, 2, "(in_features, out_features)")
+    if x.shape[1] != weight.shape[0]:
+        raise ValueError(
+            f"linear: `x` has {x.shape[1]} features (shape {x.shape}) but `weight` expects "
+            f"{weight.shape[0]} (shape {weight.shape})"
+        )
+    if bias.shape != (weight.shape[1],):
+        raise ValueError(f"linear: `bias` must have shape ({weight.shape[1]},), got {bias.shape}")
+    return REGISTRY["linear"].apply(x, weight, bias)
+
+
 def _unary(name: str, doc: str):
     def fn(x: Any) -> Tensor:
         return REGISTRY[name].apply(_tensor(x))
@@ -364,36 +379,7 @@ def __getattr__(name: str) -> Any:
 
 def _attach_methods() -> None:
     """Make the functions above Tensor methods and operators."""
-    methods = [
-        "add",
-        "sub",
-        "mul",
-        "div",
-        "pow",
-        "neg",
-        "exp",
-        "log",
-        "sqrt",
-        "relu",
-        "sigmoid",
-        "tanh",
-        "matmul",
-        "sum",
-        "mean",
-        "max",
-        "softmax",
-        "log_softmax",
-        "reshape",
-        "flatten",
-        "transpose",
-        "pad",
-        "conv2d",
-        "max_pool2d",
-        "avg_pool2d",
-        "cross_entropy",
-        "hinge",
-    ]
-    for name in methods:
+    for name in REGISTRY:  # every built-in op's checked function is also a method: x.conv2d(w)
         setattr(Tensor, name, globals()[name])
     operators = {
         "__add__": add, "__radd__": lambda a, b: add(b, a),

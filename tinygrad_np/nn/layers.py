@@ -58,7 +58,7 @@ class Dense(Module):
         """x @ weights + biases (the layer's pre-activation, or logits)."""
         if x.ndim != 2 or x.shape[1] != self.n_inputs:
             raise ValueError(f"{self.label()}: input must have shape (N, {self.n_inputs}), got {x.shape}")
-        return x @ self.weights + self.biases
+        return F.linear(x, self.weights, self.biases)
 
     def activate(self, z: Tensor) -> Tensor:
         """Apply the layer's activation to a weighted sum."""

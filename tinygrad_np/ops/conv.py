@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Op
+from .linalg import column_sums
 from .registry import register
 from .windows import pad_image, scatter_windows, sliding_windows, unpad_image
 
@@ -52,5 +53,5 @@ class Conv2d(Op):
         if self.needs_input_grad[1]:
             grad_w = (self.cols @ grad2).reshape(self.weight.shape)
         if len(self.needs_input_grad) == 3:
-            return grad_x, grad_w, grad2.sum(axis=0) if self.needs_input_grad[2] else None
+            return grad_x, grad_w, column_sums(grad2) if self.needs_input_grad[2] else None
         return grad_x, grad_w

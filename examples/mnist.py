@@ -1,0 +1,165 @@
+"""Train the original design's MNIST CNN from scratch, evaluate it, and print what happened.
+
+    python examples/mnist.py                      # defaults: bundled data offline, 10 epochs, SGD
+    python examples/mnist.py --epochs 3 --optimizer adam --save cnn.npz
+    python examples/mnist.py --load cnn.npz       # evaluate a saved model
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+from models.mnist_cnn import INPUT_SHAPE, build_mnist_cnn  # noqa: E402
+from tinygrad_np.datasets import load_mnist  # noqa: E402
+from tinygrad_np.training import History  # noqa: E402
+
+DEFAULT_LR = {"sgd": 0.2, "momentum": 0.02, "adam": 0.001}
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an int >= 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a finite float > 0."""
+    value = float(text)
+    if not (np.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a number > 0, got {text}")
+    return value
+
+
+def fraction(text: str) -> float:
+    """argparse type: a float strictly between 0 and 1."""
+    value = float(text)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (exclusive), got {text}")
+    return value
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--epochs", type=positive_int, default=10, help="training epochs (default 10)")
+    parser.add_argument(
+        "--lr", type=positive_float, default=None, help="learning rate (default: sgd 0.2, momentum 0.02, adam 0.001)"
+    )
+    parser.add_argument("--batch-size", type=positive_int, default=32, help="mini-batch size; 1 is per-sample SGD")
+    parser.add_argument("--loss", choices=["cross-entropy", "hinge"], default="cross-entropy")
+    parser.add_argument("--optimizer", choices=["sgd", "momentum", "adam"], default="sgd")
+    parser.add_argument("--seed", type=int, default=0, help="seed for weights, split and shuffles (default 0)")
+    parser.add_argument(
+        "--data", default="auto", help="auto (Kaggle, else bundled), kaggle, bundled, or a folder of IDX/CSV files"
+    )
+    parser.add_argument("--test-size", type=fraction, default=0.2, help="test fraction of the split (default 0.2)")
+    parser.add_argument("--limit", type=positive_int, default=None, help="use only this many labelled images")
+    parser.add_argument("--save", metavar="PATH", help="save the trained parameters (.npz)")
+    parser.add_argument("--load", metavar="PATH", help="evaluate a saved model instead of training")
+    parser.add_argument("--plot", metavar="PATH", help="training curves as a PNG (needs matplotlib)")
+    args = parser.parse_args(argv)
+    if args.load and args.save:
+        parser.error("--load evaluates a saved model; it cannot be combined with --save")
+    if args.plot:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError:
+            parser.error("--plot needs matplotlib: pip install 'tinygrad_np[plot]'")
+    if args.lr is None:
+        args.lr = DEFAULT_LR[args.optimizer]
+    return args
+
+
+def confusion_matrix(labels: np.ndarray, predicted: np.ndarray, k: int = 10) -> str:
+    """Rows: true class; columns: predicted class."""
+    counts = np.bincount(labels * k + predicted, minlength=k * k).reshape(k, k)
+    width = max(4, len(str(counts.max())) + 1)
+    lines = ["true\\pred" + "".join(f"{j:>{width}}" for j in range(k))]
+    lines += [f"{i:>9}" + "".join(f"{c:>{width}}" for c in row) for i, row in enumerate(counts)]
+    return "\n".join(lines)
+
+
+def plot_history(history: History, path: str) -> None:
+    """Loss and accuracy per epoch, as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    epochs = range(1, len(history.loss) + 1)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    left.plot(epochs, history.loss, label="train")
+    if history.val_loss:
+        left.plot(epochs, history.val_loss, label="test")
+    left.set(xlabel="epoch", ylabel="loss", title="Loss")
+    right.plot(epochs, [100 * a for a in history.accuracy], label="train")
+    if history.val_accuracy:
+        right.plot(epochs, [100 * a for a in history.val_accuracy], label="test")
+    right.set(xlabel="epoch", ylabel="accuracy (%)", title="Accuracy")
+    for ax in (left, right):
+        ax.legend()
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the main job; returns the exit status."""
+    args = parse_args(argv)
+    start = time.perf_counter()
+    data = load_mnist(args.data, test_size=args.test_size, seed=args.seed, limit=args.limit)
+    print(f"data: {data.description}")
+    print(f"train {len(data.X_train):,} images, test {len(data.X_test):,} images, shape {data.X_train.shape[1:]}")
+
+    model = build_mnist_cnn(seed=args.seed)
+    print(model.summary(INPUT_SHAPE))
+    loss = args.loss.replace("-", "_")
+    if args.load:
+        model.load(args.load)
+        print(f"loaded parameters from {args.load}")
+    else:
+        print(
+            f"training: {args.epochs} epochs, {args.optimizer} lr={args.lr}, batch {args.batch_size}, "
+            f"{args.loss} loss, seed {args.seed}"
+        )
+        history = model.fit(
+            data.X_train,
+            data.y_train,
+            epochs=args.epochs,
+            lr=args.lr,
+            batch_size=args.batch_size,
+            loss=loss,
+            optimizer=args.optimizer,
+            seed=args.seed,
+            validation_data=(data.X_test, data.y_test),
+        )
+        if args.save:
+            print(f"saved parameters to {model.save(args.save)}")
+        if args.plot:
+            plot_history(history, args.plot)
+            print(f"saved training curves to {args.plot}")
+
+    result = model.evaluate(data.X_test, data.y_test, loss)
+    print(f"test accuracy: {100 * result.accuracy:.2f}% (loss {result.loss:.4f}) on {len(data.X_test):,} images")
+    if data.official_test is not None:
+        X_official, y_official = data.official_test
+        official = model.evaluate(X_official, y_official, loss)
+        print(f"official test file accuracy: {100 * official.accuracy:.2f}% on {len(X_official):,} images")
+    print("confusion matrix (test split):")
+    print(confusion_matrix(data.y_test, model.predict(data.X_test)))
+    print(f"total time: {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
