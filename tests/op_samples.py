@@ -110,6 +110,16 @@ def conv(desc: str, x_shape, w_shape, bias: bool, stride=1, padding=0) -> Sample
     return Sample(desc, args, {"stride": stride, "padding": padding}, ref)
 
 
+def fused(desc: str, x_shape, w_shape, stride=1, padding=0, pool=2) -> Sample:
+    def ref(x, w, b):
+        z = _tf().conv2d(nchw(x), w.permute(3, 2, 0, 1), b, stride=stride, padding=padding)
+        return nhwc(_tf().max_pool2d(_tf().relu(z), pool))
+
+    # Distinct weights and inputs keep conv outputs apart: no ties inside a pooling window.
+    args = (distinct(*x_shape) / 3, distinct(*w_shape) / 2, normal(w_shape[3]) * 0.1)
+    return Sample(desc, args, {"stride": stride, "padding": padding, "pool": pool}, ref)
+
+
 def pool(name: str, desc: str, x_shape, kernel, stride=None) -> Sample:
     def ref(x):
         return nhwc(getattr(_tf(), name)(nchw(x), kernel, stride))
@@ -225,6 +235,12 @@ SAMPLES: dict[str, list[Sample]] = {
         conv("padding same, non-square kernel", (1, 6, 5, 2), (2, 3, 2, 3), True, 1, "same"),
         conv("padding valid, stride pair, non-square input", (2, 8, 5, 1), (3, 2, 1, 4), True, (2, 1), "valid"),
         conv("padding pair, single channel (MNIST-like)", (3, 6, 6, 1), (3, 3, 1, 8), True, 1, (1, 2)),
+    ],
+    "conv2d_relu_maxpool2d": [
+        fused("MNIST layer shape: 3x3 pad 1, pool 2", (2, 6, 6, 1), (3, 3, 1, 4), 1, 1),
+        fused("stride 2, several channels", (2, 9, 8, 2), (3, 3, 2, 3), 2, 1),
+        fused("pool 3, odd size (floor drops a row)", (1, 8, 7, 2), (2, 2, 2, 3), 1, 0, 3),
+        fused("padding same, non-square kernel", (2, 5, 6, 2), (2, 3, 2, 2), 1, "same"),
     ],
     "max_pool2d": [
         pool("max_pool2d", "2x2 stride 2", (2, 6, 4, 3), 2),

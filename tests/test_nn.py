@@ -309,3 +309,16 @@ def test_no_graph_survives_a_training_step():
     finally:
         gc.enable()
         tg.Op.apply = classmethod(original_apply)
+
+
+def test_fused_and_layer_by_layer_cnn_agree():
+    model = build_mnist_cnn(seed=2)
+    x = Tensor(rng.random((4, 28, 28, 1)).astype(np.float32))
+    results = []
+    for fuse in (True, False):
+        model.fuse = fuse
+        model.zero_grad()
+        model(x).cross_entropy(np.array([1, 2, 3, 4])).backward()
+        results.append([t.grad.copy() for t in model.parameters()])
+    for fused, plain in zip(*results):
+        np.testing.assert_allclose(fused, plain, rtol=1e-4, atol=1e-6)

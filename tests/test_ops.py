@@ -115,3 +115,22 @@ def test_register_refuses_duplicates_and_non_ops():
         tg.register("not_an_op")(object)
     with pytest.raises(ValueError, match="identifier"):
         tg.register("bad name")
+
+
+@pytest.mark.parametrize("case", ["random", "all tied (zero image)", "all negative (ReLU kills)"])
+def test_fused_conv_relu_maxpool_equals_the_three_ops(case):
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((3, 9, 9, 2)) if case == "random" else np.zeros((3, 9, 9, 2))
+    w = rng.standard_normal((3, 3, 2, 4))
+    b = {"random": rng.standard_normal(4), "all tied (zero image)": np.full(4, 0.5)}.get(case, np.full(4, -1.0))
+    grads = []
+    for fn in (
+        lambda x, w, b: F.conv2d_relu_maxpool2d(x, w, b, padding=1, pool=2),
+        lambda x, w, b: F.conv2d(x, w, b, padding=1).relu().max_pool2d(2),
+    ):
+        tensors = [Tensor(a, requires_grad=True) for a in (x, w, b)]
+        out = fn(*tensors)
+        out.backward(np.arange(out.size, dtype=np.float64).reshape(out.shape))
+        grads.append([out.numpy()] + [t.grad for t in tensors])
+    for fused, plain in zip(*grads):
+        np.testing.assert_allclose(fused, plain, rtol=1e-12, atol=1e-12)

@@ -275,6 +275,37 @@ def _conv_padding(padding: Any, kernel: tuple[int, int], stride: tuple[int, int]
     return (ph, ph), (pw, pw)
 
 
+def _conv_inputs(fn: str, x: Any, weight: Any, bias: Any, stride: Any, padding: Any):
+    """Checked and normalized conv arguments: (inputs, stride pair, ((top, bottom), (left, right)))."""
+    x, weight = _image(fn, x), _tensor(weight)
+    check_ndim(fn, "weight", weight.shape, 4, "(kh, kw, C_in, C_out)")
+    check_float(fn, "weight", weight.dtype)
+    kh, kw, c_in, c_out = weight.shape
+    if x.shape[3] != c_in:
+        hint = ""
+        if x.shape[1] == c_in:
+            hint = "; x looks channels-first (N, C, H, W): use x.transpose((0, 2, 3, 1))"
+        raise ValueError(
+            f"{fn}: `x` has {x.shape[3]} channels (last axis of shape {x.shape}) but `weight` "
+            f"expects C_in={c_in} (shape {weight.shape}){hint}"
+        )
+    inputs = [x, weight]
+    if bias is not None:
+        bias = _tensor(bias)
+        if bias.shape != (c_out,):
+            raise ValueError(f"{fn}: `bias` must have shape ({c_out},), got {bias.shape}")
+        inputs.append(bias)
+    stride = check_pair(fn, "stride", stride, minimum=1)
+    padding = _conv_padding(padding, (kh, kw), stride)
+    padded = (x.shape[1] + builtins.sum(padding[0]), x.shape[2] + builtins.sum(padding[1]))
+    if kh > padded[0] or kw > padded[1]:
+        raise ValueError(
+            f"{fn}: kernel {kh}x{kw} is larger than the padded input {padded[0]}x{padded[1]} "
+            f"(x shape {x.shape}, padding {padding})"
+        )
+    return inputs, stride, padding
+
+
 def conv2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0) -> Tensor:
     """2-D convolution (cross-correlation, as in every framework), channels-last.
 
@@ -282,33 +313,25 @@ def conv2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any 
     stride: int or pair; padding: int, pair, "same" (stride 1) or "valid".
     Returns (N, H_out, W_out, C_out), H_out = (H + pad_top + pad_bottom - kh) // stride + 1.
     """
-    x, weight = _image("conv2d", x), _tensor(weight)
-    check_ndim("conv2d", "weight", weight.shape, 4, "(kh, kw, C_in, C_out)")
-    check_float("conv2d", "weight", weight.dtype)
-    kh, kw, c_in, c_out = weight.shape
-    if x.shape[3] != c_in:
-        hint = ""
-        if x.shape[1] == c_in:
-            hint = "; x looks channels-first (N, C, H, W): use x.transpose((0, 2, 3, 1))"
-        raise ValueError(
-            f"conv2d: `x` has {x.shape[3]} channels (last axis of shape {x.shape}) but `weight` "
-            f"expects C_in={c_in} (shape {weight.shape}){hint}"
-        )
-    inputs = [x, weight]
-    if bias is not None:
-        bias = _tensor(bias)
-        if bias.shape != (c_out,):
-            raise ValueError(f"conv2d: `bias` must have shape ({c_out},), got {bias.shape}")
-        inputs.append(bias)
-    stride = check_pair("conv2d", "stride", stride, minimum=1)
-    padding = _conv_padding(padding, (kh, kw), stride)
-    padded = (x.shape[1] + builtins.sum(padding[0]), x.shape[2] + builtins.sum(padding[1]))
-    if kh > padded[0] or kw > padded[1]:
-        raise ValueError(
-            f"conv2d: kernel {kh}x{kw} is larger than the padded input {padded[0]}x{padded[1]} "
-            f"(x shape {x.shape}, padding {padding})"
-        )
+    inputs, stride, padding = _conv_inputs("conv2d", x, weight, bias, stride, padding)
     return REGISTRY["conv2d"].apply(*inputs, stride=stride, padding=padding)
+
+
+def conv2d_relu_maxpool2d(x: Any, weight: Any, bias: Any, stride: Any = 1, padding: Any = 0, pool: int = 2) -> Tensor:
+    """max_pool2d(relu(conv2d(x, weight, bias, stride, padding)), pool) as one fast op.
+
+    The pool's stride equals its size `pool`; results and gradients equal the three ops'.
+    """
+    if bias is None:
+        raise TypeError("conv2d_relu_maxpool2d: `bias` is required (pass zeros for none)")
+    inputs, stride, padding = _conv_inputs("conv2d_relu_maxpool2d", x, weight, bias, stride, padding)
+    pool = check_int("conv2d_relu_maxpool2d", "pool", pool, minimum=1)
+    kh, kw = inputs[1].shape[:2]
+    out_h = (inputs[0].shape[1] + builtins.sum(padding[0]) - kh) // stride[0] + 1
+    out_w = (inputs[0].shape[2] + builtins.sum(padding[1]) - kw) // stride[1] + 1
+    if pool > min(out_h, out_w):
+        raise ValueError(f"conv2d_relu_maxpool2d: `pool` {pool} is larger than the conv output {out_h}x{out_w}")
+    return REGISTRY["conv2d_relu_maxpool2d"].apply(*inputs, stride=stride, padding=padding, pool=pool)
 
 
 def _pool(name: str, x: Any, kernel_size: Any, stride: Any) -> Tensor:

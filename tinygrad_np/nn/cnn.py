@@ -9,16 +9,32 @@ import numpy as np
 from .. import training
 from ..autograd import no_grad, scope
 from ..tensor import Tensor
-from .layers import Dense
+from .layers import Conv2D, Dense, Pooling
 from .module import Module
+
+
+def _fusable(layer: Module, following: Module | None) -> bool:
+    """A ReLU convolution followed by a max pool whose stride is its size: one fused op."""
+    return (
+        isinstance(layer, Conv2D)
+        and layer.activation == "relu"
+        and isinstance(following, Pooling)
+        and following.mode == "max"
+        and following.size == following.stride
+    )
 
 
 class CNN(Module):
     """Layers applied in order. `forward` gives scores (logits): a final Dense layer with a
     softmax activation stops before its softmax, which the fused loss or `predict_proba`
-    applies once, stably."""
+    applies once, stably.
 
-    def __init__(self, *layers: Module) -> None:
+    With `fuse=True` (the default) a ReLU Conv2D followed by a max Pooling with stride equal
+    to its size runs as the single op `conv2d_relu_maxpool2d`: same numbers, about twice as
+    fast. Set `model.fuse = False` to run (and draw) the layers one by one.
+    """
+
+    def __init__(self, *layers: Module, fuse: bool = True) -> None:
         if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
             layers = tuple(layers[0])
         if not layers:
@@ -27,13 +43,22 @@ class CNN(Module):
             if not isinstance(layer, Module):
                 raise TypeError(f"CNN: `layers[{i}]` must be a layer (a Module), got {type(layer).__name__}")
         self.layers = list(layers)
+        self.fuse = bool(fuse)
 
     def forward(self, x: Any) -> Tensor:
         """Class scores (N, K) for a batch."""
         h = x if isinstance(x, Tensor) else Tensor(training.check_features("CNN", x))
         *body, last = self.layers
-        for layer in body:
-            h = layer(h)
+        i = 0
+        while i < len(body):
+            layer, following = body[i], body[i + 1] if i + 1 < len(body) else None
+            if self.fuse and _fusable(layer, following):
+                with scope(f"{layer.label()} + {following.label()}"):
+                    h = layer.forward_pooled(h, following.size)
+                i += 2
+            else:
+                h = layer(h)
+                i += 1
         if isinstance(last, Dense) and last.activation == "softmax":
             with scope(last.label()):
                 return last.weighted_sum(h)

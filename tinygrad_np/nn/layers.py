@@ -125,6 +125,12 @@ class Conv2D(Module):
         maps = F.conv2d(x, self.filters, self.biases, stride=self.stride, padding=self.padding)
         return ACTIVATIONS[self.activation](maps)
 
+    def forward_pooled(self, x: Tensor, pool: int) -> Tensor:
+        """forward(x) followed by a max pool of size and stride `pool`, as one fused op (ReLU only)."""
+        if self.activation != "relu":
+            raise ValueError(f"{self.label()}: forward_pooled needs activation='relu', got {self.activation!r}")
+        return F.conv2d_relu_maxpool2d(x, self.filters, self.biases, self.stride, self.padding, pool)
+
     def label(self) -> str:
         act = "" if self.activation == "none" else f", {self.activation}"
         return f"Conv2D({self.n_filters}, {self.filter_size}x{self.filter_size}{act})"

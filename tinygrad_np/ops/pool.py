@@ -9,33 +9,35 @@ import numpy as np
 
 from ..autograd import Op
 from .registry import register
-from .windows import scatter_windows, sliding_windows
+from .windows import kernel_offsets, output_size, scatter_windows, sliding_windows
 
 
 @register("max_pool2d")
 class MaxPool2d(Op):
-    """Each window's gradient goes to one input: its first maximum in row-major order (like PyTorch)."""
+    """Each window's gradient goes to one input: its first maximum in row-major order (like PyTorch).
+
+    Both directions loop over the kh * kw kernel offsets, each step a whole-batch array operation.
+    """
 
     def forward(self, x, kernel=(2, 2), stride=(2, 2)):
-        n, ho, wo, kh, kw, c = (windows := sliding_windows(x, kernel, stride)).shape
-        flat = windows.reshape(n, ho, wo, kh * kw, c)
-        self.argmax = flat.argmax(axis=3)
-        self.x_shape, self.dtype, self.kernel, self.stride = x.shape, x.dtype, kernel, stride
-        return np.take_along_axis(flat, self.argmax[:, :, :, None, :], axis=3)[:, :, :, 0, :]
+        n, h, w, c = x.shape
+        out_hw = (output_size(h, kernel[0], stride[0]), output_size(w, kernel[1], stride[1]))
+        self.x, self.offsets = x, list(kernel_offsets(kernel, stride, out_hw))
+        out = None
+        for _, _, window in self.offsets:
+            out = x[window].copy() if out is None else np.maximum(out, x[window], out=out)
+        self.out = out
+        return out
 
     def backward(self, grad):
-        n, h, w, c = self.x_shape
-        (kh, kw), (sh, sw) = self.kernel, self.stride
-        _, ho, wo, _ = grad.shape
-        row = np.arange(ho)[:, None, None] * sh + self.argmax // kw
-        col = np.arange(wo)[None, :, None] * sw + self.argmax % kw
-        target = ((np.arange(n)[:, None, None, None] * h + row) * w + col) * c + np.arange(c)
-        if sh >= kh and sw >= kw:  # windows do not overlap: each input is hit at most once
-            out = np.zeros(n * h * w * c, dtype=self.dtype)
-            out[target.ravel()] = grad.ravel()
-        else:
-            out = np.bincount(target.ravel(), weights=grad.ravel(), minlength=n * h * w * c)
-        return out.reshape(self.x_shape).astype(self.dtype, copy=False)
+        grad_x = np.zeros_like(self.x)
+        taken = np.zeros(self.out.shape, dtype=bool)
+        for _, _, window in self.offsets:
+            hit = self.x[window] == self.out
+            hit &= ~taken
+            taken |= hit
+            grad_x[window] += grad * hit
+        return grad_x
 
 
 @register("avg_pool2d")

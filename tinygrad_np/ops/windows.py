@@ -25,17 +25,24 @@ def sliding_windows(x: np.ndarray, kernel: tuple[int, int], stride: tuple[int, i
     return as_strided(x, shape, (sn, shh * sh, sww * sw, shh, sww, sc), writeable=False)
 
 
+def kernel_offsets(kernel: tuple[int, int], stride: tuple[int, int], out_hw: tuple[int, int]):
+    """For each kernel offset (i, j), the index that picks, for every window, its pixel at that
+    offset: an (N, Ho, Wo, C) strided slice. Loops run over kh * kw offsets only."""
+    (kh, kw), (sh, sw), (ho, wo) = kernel, stride, out_hw
+    for i in range(kh):
+        for j in range(kw):
+            yield i, j, (slice(None), slice(i, i + sh * (ho - 1) + 1, sh), slice(j, j + sw * (wo - 1) + 1, sw))
+
+
 def scatter_windows(pieces: np.ndarray, image_shape: tuple[int, ...], stride: tuple[int, int]) -> np.ndarray:
     """Sum `pieces` of shape (kh, kw, N, Ho, Wo, C) onto a zero image of `image_shape`.
 
     Piece [i, j, n, y, x, c] lands on pixel (y * sh + i, x * sw + j); overlaps add up.
     """
     kh, kw, _, ho, wo, _ = pieces.shape
-    sh, sw = stride
     out = np.zeros(image_shape, dtype=pieces.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            out[:, i : i + sh * (ho - 1) + 1 : sh, j : j + sw * (wo - 1) + 1 : sw, :] += pieces[i, j]
+    for i, j, window in kernel_offsets((kh, kw), stride, (ho, wo)):
+        out[window] += pieces[i, j]
     return out
 
 
