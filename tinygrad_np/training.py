@@ -56,7 +56,7 @@ def check_features(fn: str, X: Any) -> np.ndarray:
         )
     if array.ndim < 2 or len(array) == 0:
         raise ValueError(f"{fn}: `X` must be a non-empty batch (N, ...), got shape {array.shape}")
-    return array
+    return np.ascontiguousarray(array)  # batches gathered from a C-ordered array stay fast
 
 
 def check_labels(fn: str, y: Any, n: int, num_classes: int) -> np.ndarray:
