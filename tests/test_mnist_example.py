@@ -1,0 +1,99 @@
+"""examples/mnist.py end to end on the bundled data (small runs), as a user runs it."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.join(os.path.dirname(__file__), "..")
+SCRIPT = os.path.join(ROOT, "examples", "mnist.py")
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, SCRIPT, "--data", "bundled", *args], capture_output=True, text=True, timeout=300, cwd=ROOT
+    )
+
+
+def accuracy(output: str) -> float:
+    return float(re.search(r"test accuracy: ([\d.]+)%", output).group(1))
+
+
+@pytest.fixture(scope="module")
+def short_run():
+    return run("--limit", "2000", "--epochs", "4")
+
+
+def test_short_run_reaches_90_percent_and_prints_everything(short_run):
+    out = short_run.stdout
+    assert short_run.returncode == 0, short_run.stderr
+    assert "bundled: the original MNIST test set" in out
+    assert "train 1,600 images, test 400 images" in out
+    assert "Conv2D(8, 3x3, relu)" in out and "202,202" in out
+    assert len(re.findall(r"^epoch \d/4  loss [\d.]+  train acc [\d.]+%  val acc [\d.]+%  [\d.]+ s  [\d,]+ samples/s$",
+                          out, re.M)) == 4  # fmt: skip
+    assert accuracy(out) >= 90.0
+    matrix = out.split("confusion matrix (test split):\n")[1].splitlines()[1:11]
+    assert sum(int(v) for row in matrix for v in row.split()[1:]) == 400
+
+
+def test_same_seed_prints_identical_accuracies(short_run):
+    again = run("--limit", "2000", "--epochs", "4")
+    pick = re.compile(r"(?:train acc|val acc|test accuracy:) [\d.]+%")
+    assert pick.findall(again.stdout) == pick.findall(short_run.stdout)
+    other = run("--limit", "2000", "--epochs", "4", "--seed", "1")
+    assert pick.findall(other.stdout) != pick.findall(short_run.stdout)
+
+
+def test_save_then_load_evaluates_the_same(tmp_path):
+    path = tmp_path / "cnn.npz"
+    trained = run("--limit", "1000", "--epochs", "1", "--save", str(path))
+    assert trained.returncode == 0 and path.exists()
+    loaded = run("--limit", "1000", "--load", str(path))
+    assert loaded.returncode == 0, loaded.stderr
+    assert "loaded parameters" in loaded.stdout and "epoch 1/" not in loaded.stdout
+    assert accuracy(loaded.stdout) == accuracy(trained.stdout)
+
+
+@pytest.mark.parametrize(
+    "loss, optimizer", [("hinge", "sgd"), ("cross-entropy", "adam"), ("cross-entropy", "momentum")]
+)
+def test_losses_and_optimizers_train(loss, optimizer):
+    result = run("--limit", "1000", "--epochs", "3", "--loss", loss, "--optimizer", optimizer)
+    assert result.returncode == 0, result.stderr
+    assert accuracy(result.stdout) >= 80.0
+
+
+def test_plot_writes_a_png(tmp_path):
+    path = tmp_path / "curves.png"
+    result = run("--limit", "500", "--epochs", "2", "--plot", str(path))
+    assert result.returncode == 0, result.stderr
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_help_lists_every_flag():
+    result = subprocess.run([sys.executable, SCRIPT, "--help"], capture_output=True, text=True, timeout=60)
+    for flag in ("--epochs", "--lr", "--batch-size", "--loss", "--optimizer", "--seed", "--data", "--test-size",
+                 "--limit", "--save", "--load", "--plot"):  # fmt: skip
+        assert flag in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["--epochs", "0"], "--epochs"),
+        (["--lr", "-1"], "--lr"),
+        (["--batch-size", "0"], "--batch-size"),
+        (["--test-size", "1.5"], "--test-size"),
+        (["--loss", "mse"], "--loss"),
+        (["--optimizer", "rmsprop"], "--optimizer"),
+        (["--load", "a.npz", "--save", "b.npz"], "--load"),
+    ],
+)
+def test_bad_flags_exit_2_naming_the_flag(args, words):
+    result = subprocess.run([sys.executable, SCRIPT, *args], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and words in result.stderr
