@@ -104,13 +104,12 @@ class Op:
     @classmethod
     def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
         """Run the op on Tensors and, when grad mode is on and an input needs it, record it."""
-        from .tensor import Tensor
-
         ctx = cls()
-        record = _grad_mode.enabled and any(t.requires_grad for t in inputs)
-        ctx.needs_input_grad = tuple(t.requires_grad for t in inputs) if record else (False,) * len(inputs)
+        needs = tuple([t.requires_grad for t in inputs])
+        record = _grad_mode.enabled and True in needs
+        ctx.needs_input_grad = needs if record else (False,) * len(inputs)
         data = ctx.forward(*[t.data for t in inputs], **params)
-        out = Tensor._from_op(data if type(data) is np.ndarray else np.asarray(data))
+        out = type(inputs[0])._from_op(data if type(data) is np.ndarray else np.asarray(data))
         if record:
             ctx.parents = inputs
             ctx.params = params

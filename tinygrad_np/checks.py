@@ -18,9 +18,14 @@ def describe(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def is_int(value: Any) -> bool:
+    """True for Python and NumPy integers, not bools (the plain int test first: it is on hot paths)."""
+    return type(value) is int or (isinstance(value, numbers.Integral) and not isinstance(value, bool))
+
+
 def check_int(fn: str, name: str, value: Any, minimum: int | None = None) -> int:
     """`value` as an int (bools refused), at least `minimum` when given."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+    if not is_int(value):
         raise TypeError(f"{fn}: `{name}` must be an int, got {describe(value)}")
     if minimum is not None and value < minimum:
         raise ValueError(f"{fn}: `{name}` must be >= {minimum}, got {value}")
@@ -42,7 +47,7 @@ def check_number(fn: str, name: str, value: Any, minimum: float | None = None, e
 def check_pair(fn: str, name: str, value: Any, minimum: int) -> tuple[int, int]:
     """An int or a pair of ints, each at least `minimum`, as a pair."""
     items = value if isinstance(value, (tuple, list)) else (value, value)
-    if len(items) != 2 or any(isinstance(v, bool) or not isinstance(v, numbers.Integral) for v in items):
+    if len(items) != 2 or not (is_int(items[0]) and is_int(items[1])):
         raise TypeError(f"{fn}: `{name}` must be an int or a pair of ints, got {describe(value)}")
     if min(items) < minimum:
         raise ValueError(f"{fn}: `{name}` must be >= {minimum} (an int or a pair of them), got {value!r}")
