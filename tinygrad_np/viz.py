@@ -1,0 +1,508 @@
+"""Computation graphs as pictures: `draw_graph(loss)` returns a `graphviz.Digraph`.
+
+    graph = draw_graph(loss, params=dict(model.named_parameters()), show_grad=True)
+    render_graph(graph, "cnn.svg")          # .svg, .png, .pdf need graphviz's `dot`; .dot does not
+    graph                                   # in Jupyter: displays inline
+
+Tensors are boxes (parameters blue, inputs and constants grey and dashed, intermediates white,
+outputs green with a double border), ops are yellow ellipses labelled with their key arguments,
+and the ops recorded inside a layer's forward (its `scope`) are grouped in a cluster labelled with
+the layer. `collapse=True` draws one node per layer instead. The walk is iterative, so graphs of
+any depth work, and node ids follow the visit order (inputs first), so the DOT text is stable.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from collections.abc import Mapping
+from typing import Any
+
+import graphviz
+import numpy as np
+
+from .autograd import Op
+from .tensor import Tensor
+
+RANKDIRS = ("LR", "RL", "TB", "BT")
+FORMATS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": None, ".gv": None}
+INSTALL_HINT = (
+    "install the graphviz programs: Debian/Ubuntu `sudo apt-get install graphviz`, "
+    "macOS Homebrew `brew install graphviz`, conda `conda install -c conda-forge graphviz` "
+    "(`pip install graphviz` installs only the Python bindings, not `dot`)"
+)
+
+# Node styles by kind; the legend shows one node of each.
+STYLES: dict[str, dict[str, str]] = {
+    "parameter": {"shape": "box", "style": "filled", "fillcolor": "#cfe2f3", "color": "#3d78b5"},
+    "input": {"shape": "box", "style": "filled,dashed", "fillcolor": "#eeeeee", "color": "#777777"},
+    "intermediate": {"shape": "box", "style": "rounded", "color": "#999999"},
+    "output": {"shape": "box", "style": "filled,bold", "fillcolor": "#d5ecd4", "color": "#2e7d32", "peripheries": "2"},
+    "op": {"shape": "ellipse", "style": "filled", "fillcolor": "#fff2cc", "color": "#b7950b"},
+    "layer": {"shape": "box3d", "style": "filled", "fillcolor": "#e8daf5", "color": "#7b4fa0"},
+}
+LEGEND = {
+    "parameter": "parameter\\n(leaf, requires grad)",
+    "input": "input / constant\\n(leaf, no grad)",
+    "intermediate": "intermediate",
+    "output": "output",
+    "op": "op + key args",
+    "layer": "layer (collapsed)",
+}
+CLUSTER_ATTRS = 'style="rounded,filled" fillcolor="#f7f7f7" color="#aaaaaa" labeljust="l"'
+
+
+# ---- labels --------------------------------------------------------------------------------
+def _text(value: Any) -> str:
+    """User text made literal for a DOT label (backslashes would start escapes)."""
+    return str(value).replace("\\", "\\\\")
+
+
+def _lines(*lines: str) -> str:
+    """One DOT label from lines (empty lines left out)."""
+    return "\\n".join(line for line in lines if line)
+
+
+def format_shape(shape: tuple[int, ...]) -> str:
+    """`(32, 28, 28, 8)` -> `32×28×28×8`; `()` -> `scalar`."""
+    return "×".join(map(str, shape)) if shape else "scalar"
+
+
+def _simple(value: Any) -> str | None:
+    """A short text for a scalar, string or (nested) tuple of them; None for anything else."""
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):g}"
+    if isinstance(value, str):
+        return _text(value) if len(value) <= 30 else _text(value[:29]) + "…"
+    if isinstance(value, (tuple, list)) and len(value) <= 8:
+        items = [_simple(v) for v in value]
+        if None in items:
+            return None
+        return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+    return None
+
+
+def _pair(value: Any) -> str:
+    """Strides, kernels and paddings: equal parts collapse, (1, 1) -> 1, ((1, 1), (1, 1)) -> 1."""
+    if isinstance(value, (tuple, list)) and value:
+        parts = [_pair(v) for v in value]
+        return parts[0] if len(set(parts)) == 1 else "(" + ", ".join(parts) + ")"
+    return _simple(value) or "?"
+
+
+def _axis(params: Mapping[str, Any]) -> str:
+    axis = params.get("axis")
+    if axis is None:
+        return ""
+    if isinstance(axis, (tuple, list)) and len(axis) == 1:
+        axis = axis[0]
+    return f"axis={_simple(axis)}"
+
+
+def _index(index: Any) -> str:
+    """A NumPy index as written: `[:, 0]`, `[1:3, ...]`; index arrays show as `[int64 5]`."""
+    parts = index if isinstance(index, tuple) else (index,)
+    out = []
+    for p in parts:
+        if isinstance(p, slice):
+            bounds = ("" if v is None else str(v) for v in (p.start, p.stop))
+            out.append(":".join(bounds) + ("" if p.step is None else f":{p.step}"))
+        elif p is None:
+            out.append("None")
+        elif p is Ellipsis:
+            out.append("...")
+        elif isinstance(p, np.ndarray):
+            out.append(f"<{p.dtype} {format_shape(p.shape)}>")
+        else:
+            out.append(_simple(p) or "?")
+    return "[" + ", ".join(out) + "]"
+
+
+def _pool(p: Mapping[str, Any]) -> str:
+    kernel = p.get("kernel", (2, 2))
+    stride = p.get("stride", kernel)
+    text = "x".join(map(str, kernel)) if isinstance(kernel, tuple) else str(kernel)
+    return text if tuple(stride) == tuple(kernel) else f"{text} stride={_pair(stride)}"
+
+
+def _loss(p: Mapping[str, Any]) -> str:
+    margin = p.get("margin", 1.0)
+    return str(p.get("reduction", "mean")) + ("" if margin == 1.0 else f" margin={margin:g}")
+
+
+def _reduce(p: Mapping[str, Any]) -> str:
+    return " ".join(filter(None, [_axis(p), "keepdims" if p.get("keepdims") else ""]))
+
+
+# Arguments given per spatial axis: equal parts collapse (stride=(1, 1) shows as stride=1).
+PAIR_KEYS = {"stride", "padding", "kernel", "kernel_size", "pool", "dilation"}
+
+
+def _generic(p: Mapping[str, Any]) -> str:
+    """key=value for every simple value (arrays, Tensors and None are left out)."""
+    items = ((k, _pair(v) if k in PAIR_KEYS else _simple(v)) for k, v in p.items() if v is not None)
+    return " ".join(f"{k}={v}" for k, v in items if v is not None and v != "?")
+
+
+OP_FORMATS = {
+    "max_pool2d": _pool,
+    "avg_pool2d": _pool,
+    "cross_entropy": _loss,
+    "hinge": _loss,
+    "sum": _reduce,
+    "mean": _reduce,
+    "max": _reduce,
+    "softmax": _axis,
+    "log_softmax": _axis,
+    "reshape": lambda p: format_shape(tuple(p["shape"])),
+    "getitem": lambda p: _index(p.get("index")),
+}
+
+
+def op_label(op: Op) -> str:
+    """The op's name and key arguments: `conv2d stride=1 padding=1`, `max_pool2d 2x2`, `sum axis=1`."""
+    name = op.name if op.name != "op" else type(op).__name__
+    params = getattr(op, "params", None) or {}
+    try:
+        args = OP_FORMATS.get(op.name, _generic)(params)
+    except (TypeError, ValueError, AttributeError):  # unusual arguments: fall back to key=value
+        args = _generic(params)
+    if len(args) > 60:
+        args = args[:59] + "…"
+    return f"{name} {args}" if args else name
+
+
+# ---- the walk ------------------------------------------------------------------------------
+def _walk(outputs: tuple[Tensor, ...]) -> list[Tensor]:
+    """Every tensor behind `outputs`, each once, inputs before the ops that use them.
+
+    Iterative depth-first post-order (no recursion); parents in argument order, so the order
+    (and with it every node id) is the same on every call.
+    """
+    order: list[Tensor] = []
+    seen: set[int] = set()
+    stack: list[tuple[Tensor, bool]] = [(t, False) for t in reversed(outputs)]
+    while stack:
+        tensor, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(tensor)
+            continue
+        if id(tensor) in seen:
+            continue
+        seen.add(id(tensor))
+        stack.append((tensor, True))
+        if tensor._ctx is not None:
+            stack.extend((p, False) for p in reversed(tensor._ctx.parents) if id(p) not in seen)
+    return order
+
+
+def _param_names(params: Any) -> dict[int, str]:
+    if params is None:
+        return {}
+    if not isinstance(params, Mapping) and hasattr(params, "named_parameters"):
+        params = dict(params.named_parameters())  # a Module: its own dotted names
+    if not isinstance(params, Mapping):
+        raise TypeError(
+            f"draw_graph: `params` must map names to Tensors (e.g. dict(model.named_parameters())), "
+            f"got {type(params).__name__}"
+        )
+    names = {}
+    for key, value in params.items():
+        if not isinstance(value, Tensor):
+            raise TypeError(f"draw_graph: `params[{key!r}]` must be a Tensor, got {type(value).__name__}")
+        names.setdefault(id(value), str(key))
+    return names
+
+
+class _Layout:
+    """Everything draw_graph decides before writing DOT: ids, kinds, names, groups."""
+
+    def __init__(self, outputs: tuple[Tensor, ...], names: dict[int, str]) -> None:
+        self.tensors = _walk(outputs)
+        self.tid = {id(t): f"t{i}" for i, t in enumerate(self.tensors)}
+        self.ops = [t._ctx for t in self.tensors if t._ctx is not None]
+        self.oid = {id(op): f"op{i}" for i, op in enumerate(self.ops)}
+        self.output_ids = {id(t) for t in outputs}
+        self.dtype_names: dict[np.dtype, str] = {}
+        self.names = dict(names)
+        for i, t in enumerate(outputs):
+            if id(t) not in self.names:
+                default = "output" if len(outputs) == 1 else f"output{i}"
+                self.names[id(t)] = t.name or default
+        # Groups: one per scope entry. Module.__call__ makes a fresh label string per call, so the
+        # label's identity tells two calls of same-labelled layers apart; equal constant labels share.
+        self.groups: dict[int, str] = {}  # group key -> label, in order of first appearance
+        self.op_group: dict[int, int | None] = {}
+        for op in self.ops:
+            key = None if op.scope is None else id(op.scope)
+            if key is not None:
+                self.groups.setdefault(key, str(op.scope))
+            self.op_group[id(op)] = key
+        # A parameter or constant used only inside one layer is drawn in (or collapsed into) it.
+        consumers: dict[int, set[int | None]] = {}
+        for op in self.ops:
+            for p in op.parents:
+                consumers.setdefault(id(p), set()).add(self.op_group[id(op)])
+        self.tensor_group: dict[int, int | None] = {}
+        for t in self.tensors:
+            if t._ctx is not None:
+                self.tensor_group[id(t)] = self.op_group[id(t._ctx)]
+            elif (self.kind(t) == "parameter" or self.is_constant(t)) and len(consumers.get(id(t), ())) == 1:
+                self.tensor_group[id(t)] = next(iter(consumers[id(t)]))
+            else:
+                self.tensor_group[id(t)] = None
+
+    def kind(self, t: Tensor) -> str:
+        if id(t) in self.output_ids:
+            return "output"
+        if t._ctx is not None:
+            return "intermediate"
+        return "parameter" if t.requires_grad else "input"
+
+    def is_constant(self, t: Tensor) -> bool:
+        """An unnamed one-element leaf without grad: a number in an expression, like the 2 in `x * 2`."""
+        return t._ctx is None and not t.requires_grad and t.size == 1 and not (self.names.get(id(t)) or t.name)
+
+    def tensor_label(self, t: Tensor, show_grad: bool) -> str:
+        name = self.names.get(id(t)) or t.name
+        if self.is_constant(t) and id(t) not in self.output_ids:
+            name = f"const {t.data.item():g}"
+        grad = ""
+        if show_grad and t.grad is not None:
+            g = np.asarray(t.grad)
+            grad = f"grad {format_shape(g.shape)} norm {float(np.linalg.norm(g.ravel())):.4g}"
+        dtype = self.dtype_names.get(t.dtype) or self.dtype_names.setdefault(t.dtype, str(t.dtype))
+        return _lines(_text(name) if name else "", f"{format_shape(t.shape)} {dtype}", grad)
+
+
+# ---- draw ----------------------------------------------------------------------------------
+def draw_graph(
+    *outputs: Tensor,
+    params: Mapping[str, Tensor] | None = None,
+    show_grad: bool = False,
+    collapse: bool = False,
+    rankdir: str = "LR",
+    legend: bool = True,
+) -> graphviz.Digraph:
+    """The computation graph behind `outputs` as a `graphviz.Digraph` (displays inline in Jupyter).
+
+    params: names for tensors, e.g. `dict(model.named_parameters())` (or the model itself);
+        otherwise a tensor's `.name` is shown, and unnamed outputs are labelled `output`.
+    show_grad: show each tensor's gradient shape and L2 norm (after `backward()`).
+    collapse: one node per layer (scope) instead of one per op; unscoped ops stay as they are.
+    rankdir: data flow direction, "LR" (left to right), "TB", "RL" or "BT".
+    legend: add a small cluster explaining the node kinds.
+    """
+    if not outputs:
+        raise ValueError("draw_graph: give at least one output Tensor, e.g. draw_graph(loss)")
+    for i, t in enumerate(outputs):
+        if not isinstance(t, Tensor):
+            hint = "; pass several outputs as separate arguments" if isinstance(t, (list, tuple)) else ""
+            raise TypeError(f"draw_graph: `outputs[{i}]` must be a Tensor, got {type(t).__name__}{hint}")
+    if not isinstance(rankdir, str) or rankdir.upper() not in RANKDIRS:
+        raise ValueError(f"draw_graph: `rankdir` must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
+    layout = _Layout(outputs, _param_names(params))
+
+    graph = graphviz.Digraph("tinygrad_np", graph_attr={"rankdir": rankdir.upper(), "fontname": "Helvetica"})
+    graph.attr("node", fontname="Helvetica", fontsize="10", height="0.3")
+    graph.attr("edge", color="#555555", arrowsize="0.6", fontname="Helvetica", fontsize="9")
+    (_draw_collapsed if collapse else _draw_ops)(graph, layout, bool(show_grad))
+    if legend:
+        _draw_legend(graph, collapse)
+    return graph
+
+
+def _quote(text: str) -> str:
+    """A DOT string: always quoted (so never an HTML label); `\\n` line breaks pass through."""
+    return '"' + text.replace('"', '\\"') + '"'
+
+
+def _attrs(attrs: Mapping[str, str]) -> str:
+    return " ".join(f"{k}={_quote(v)}" for k, v in attrs.items())
+
+
+STYLE_ATTRS = {kind: _attrs(style) for kind, style in STYLES.items()}
+
+
+def _node(node_id: str, label: str, kind: str, indent: str = "\t") -> str:
+    return f"{indent}{node_id} [label={_quote(label)} {STYLE_ATTRS[kind]}]\n"
+
+
+def _edge(src: str, dst: str, label: str = "") -> str:
+    return f"\t{src} -> {dst} [label={_quote(label)}]\n" if label else f"\t{src} -> {dst}\n"
+
+
+def _draw_ops(graph: graphviz.Digraph, layout: _Layout, show_grad: bool) -> None:
+    """One node per tensor and per op; tensors made inside a layer sit in its cluster."""
+    parts: dict[int | None, list[str]] = {key: [] for key in layout.groups}
+    parts[None] = []
+    for t in layout.tensors:
+        key = layout.tensor_group[id(t)]
+        indent = "\t" if key is None else "\t\t"
+        op = t._ctx
+        if op is not None:
+            parts[key].append(_node(layout.oid[id(op)], _text(op_label(op)), "op", indent))
+        parts[key].append(_node(layout.tid[id(t)], layout.tensor_label(t, show_grad), layout.kind(t), indent))
+    for i, (key, label) in enumerate(layout.groups.items()):
+        graph.body.append(f"\tsubgraph cluster_{i} {{\n")
+        graph.body.append(f"\t\tgraph [label={_quote(_text(label))} {CLUSTER_ATTRS}]\n")
+        graph.body.extend(parts[key])
+        graph.body.append("\t}\n")
+    graph.body.extend(parts[None])
+    for t in layout.tensors:
+        if t._ctx is not None:
+            oid = layout.oid[id(t._ctx)]
+            graph.body.extend(_edge(layout.tid[id(p)], oid) for p in t._ctx.parents)
+            graph.body.append(_edge(oid, layout.tid[id(t)]))
+
+
+def _layer_label(label: str, ops: list[Op], absorbed: list[Tensor], show_grad: bool) -> str:
+    absorbed = [t for t in absorbed if t.requires_grad]  # parameters (constants are not counted)
+    names: list[str] = []
+    for op in ops:
+        if not names or names[-1] != op.name:
+            names.append(op.name)
+    summary = " → ".join(names) if len(names) <= 4 else f"{len(ops)} ops"
+    count = sum(t.size for t in absorbed)
+    grad = ""
+    grads = [np.asarray(t.grad) for t in absorbed if t.grad is not None]
+    if show_grad and grads:
+        norm = math.sqrt(sum(float(np.vdot(g, g)) for g in grads))
+        grad = f"grad norm {norm:.4g}"
+    return _lines(_text(label), _text(summary), f"{count:,} params" if absorbed else "", grad)
+
+
+def _draw_collapsed(graph: graphviz.Digraph, layout: _Layout, show_grad: bool) -> None:
+    """One node per layer; unscoped ops, leaves outside layers and outputs drawn as usual."""
+    layer_id = {key: f"layer{i}" for i, key in enumerate(layout.groups)}
+    layer_ops: dict[int, list[Op]] = {key: [] for key in layout.groups}
+    for op in layout.ops:
+        key = layout.op_group[id(op)]
+        if key is not None:
+            layer_ops[key].append(op)
+    absorbed: dict[int, list[Tensor]] = {key: [] for key in layout.groups}
+
+    def node_of(t: Tensor) -> str:
+        """The drawn node standing for tensor `t` (its own, or its layer's)."""
+        key = layout.tensor_group[id(t)]
+        return layout.tid[id(t)] if key is None or id(t) in layout.output_ids else layer_id[key]
+
+    for t in layout.tensors:
+        key = layout.tensor_group[id(t)]
+        if key is not None and t._ctx is None:
+            absorbed[key].append(t)
+    for key, label in layout.groups.items():
+        graph.body.append(_node(layer_id[key], _layer_label(label, layer_ops[key], absorbed[key], show_grad), "layer"))
+    for t in layout.tensors:
+        op = t._ctx
+        if op is not None and layout.op_group[id(op)] is None:
+            graph.body.append(_node(layout.oid[id(op)], _text(op_label(op)), "op"))
+        if node_of(t) == layout.tid[id(t)]:
+            graph.body.append(_node(layout.tid[id(t)], layout.tensor_label(t, show_grad), layout.kind(t)))
+    edges: dict[tuple[str, str], str] = {}
+    for t in layout.tensors:
+        op = t._ctx
+        if op is None:
+            continue
+        key = layout.op_group[id(op)]
+        dst = layout.oid[id(op)] if key is None else layer_id[key]
+        for p in op.parents:
+            src = node_of(p)
+            if src != dst:
+                edges.setdefault((src, dst), "" if src == layout.tid[id(p)] else format_shape(p.shape))
+        if node_of(t) == layout.tid[id(t)]:
+            edges.setdefault((dst, layout.tid[id(t)]), "")
+    graph.body.extend(_edge(src, dst, label) for (src, dst), label in edges.items())
+
+
+def _draw_legend(graph: graphviz.Digraph, collapse: bool) -> None:
+    kinds = ["parameter", "input", "intermediate", "output", "op"]
+    if collapse:
+        kinds = ["layer", "parameter", "input", "output", "op"]
+    graph.body.append("\tsubgraph cluster_legend {\n")
+    graph.body.append('\t\tgraph [label="legend" fontsize="10" style="dashed" color="#bbbbbb"]\n')
+    graph.body.extend(_node(f"legend_{kind}", LEGEND[kind], kind, "\t\t") for kind in kinds)
+    # invisible edges keep the legend in one row (one column with rankdir TB)
+    graph.body.extend(f"\t\tlegend_{a} -> legend_{b} [style=invis]\n" for a, b in zip(kinds, kinds[1:]))
+    graph.body.append("\t}\n")
+
+
+# ---- render --------------------------------------------------------------------------------
+def _write_atomic(path: str, data: bytes) -> None:
+    """Write `data` to a temp file beside `path`, then rename it over `path`."""
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"render_graph: folder {folder!r} for `path` {path!r} does not exist")
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.splitext(path)[1])
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def render_graph(graph: graphviz.Digraph | Tensor, path: str | os.PathLike, **draw_options: Any) -> str:
+    """Write `graph` (a Digraph, or a Tensor drawn with `draw_options`) to `path`; return the path.
+
+    The suffix chooses the format: `.svg`, `.png`, `.pdf` (run graphviz's `dot`) or `.dot`/`.gv`
+    (the DOT source, no programs needed). Files are replaced atomically. If `dot` is missing,
+    the DOT source is written beside `path` (same name, `.dot`) and a RuntimeError says what to install.
+    """
+    if isinstance(graph, Tensor):
+        graph = draw_graph(graph, **draw_options)
+    elif draw_options:
+        raise TypeError(f"render_graph: options {sorted(draw_options)} apply only when drawing a Tensor")
+    if not isinstance(graph, (graphviz.Digraph, graphviz.Graph, graphviz.Source)):
+        raise TypeError(f"render_graph: `graph` must be a graphviz Digraph or a Tensor, got {type(graph).__name__}")
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"render_graph: `path` must be a file path, got {type(path).__name__}")
+    path = os.fspath(path)
+    suffix = os.path.splitext(path)[1].lower()
+    if suffix not in FORMATS:
+        raise ValueError(
+            f"render_graph: cannot tell the format of `path` {path!r} from its suffix {suffix!r}; "
+            f"use one of {', '.join(FORMATS)}"
+        )
+    source = graph.source.encode("utf-8")
+    fmt = FORMATS[suffix]
+    if fmt is None:
+        _write_atomic(path, source)
+        return path
+    try:
+        data = graph.pipe(format=fmt)
+    except graphviz.ExecutableNotFound:
+        dot_path = os.path.splitext(path)[0] + ".dot"
+        _write_atomic(dot_path, source)
+        raise RuntimeError(
+            f"render_graph: cannot write {path!r}: graphviz's `dot` program was not found on PATH. "
+            f"The DOT source was written to {dot_path!r} (render it later with "
+            f"`dot -T{fmt} {dot_path} -o {path}`). To render directly, {INSTALL_HINT}."
+        ) from None
+    except graphviz.CalledProcessError as err:
+        detail = (err.stderr or b"").decode("utf-8", "replace").strip()
+        raise RuntimeError(f"render_graph: `dot` failed to render {path!r}: {detail or err}") from None
+    _write_atomic(path, data)
+    return path
+
+
+def _tensor_draw_graph(self: Tensor, *others: Tensor, **options: Any) -> graphviz.Digraph:
+    """`loss.draw_graph(...)`: see `tinygrad_np.viz.draw_graph`."""
+    return draw_graph(self, *others, **options)
+
+
+def _tensor_render_graph(self: Tensor, path: str | os.PathLike, **options: Any) -> str:
+    """`loss.render_graph("graph.svg", ...)`: see `tinygrad_np.viz.render_graph`."""
+    return render_graph(self, path, **options)
+
+
+_tensor_draw_graph.__doc__ = draw_graph.__doc__
+Tensor.draw_graph = _tensor_draw_graph
+Tensor.render_graph = _tensor_render_graph
