@@ -1,6 +1,6 @@
 """tinygrad_np: a small, fast, honest deep-learning framework in pure Python + NumPy."""
 
-from . import functional, nn, optim, training
+from . import functional, nn, optim, training, viz
 from .autograd import Op, enable_grad, is_grad_enabled, no_grad
 from .gradcheck import GradcheckError, gradcheck
 from .nn import CNN, manual_seed
@@ -21,6 +21,7 @@ __all__ = [
     "nn",
     "optim",
     "training",
+    "viz",
     "no_grad",
     "register",
     "unregister",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
@@ -23,7 +23,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 class _GradMode(threading.local):
     enabled = True
-    scope: str | None = None  # label of the layer whose forward is running, for graph drawings
+    scope: scope | None = None  # the layer call whose forward is running, for graph drawings
 
 
 _grad_mode = _GradMode()
@@ -58,15 +58,21 @@ class _SetGradMode:
 
 
 class scope:  # noqa: N801 (used like a function: `with scope("Dense(128, relu)"):`)
-    """Label every op recorded inside the block with a layer's name (graph drawings group by it)."""
+    """Tag every op recorded inside the block with this scope: a layer's call, named by `label`.
+
+    Graph drawings group ops by scope object, so two calls of same-named layers stay apart.
+    """
 
     def __init__(self, label: str) -> None:
         self.label = label
-        self.previous: list[str | None] = []
+        self.previous: list[scope | None] = []
+
+    def __str__(self) -> str:
+        return self.label
 
     def __enter__(self) -> None:
         self.previous.append(_grad_mode.scope)
-        _grad_mode.scope = self.label
+        _grad_mode.scope = self
 
     def __exit__(self, *exc: object) -> None:
         _grad_mode.scope = self.previous.pop()
@@ -136,15 +142,16 @@ def _sum_to_shape(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return grad
 
 
-def _topological_order(root: Tensor) -> list[Tensor]:
-    """Tensors reachable from `root` that need a gradient, each after all of its inputs.
+def topological_order(roots: Sequence[Tensor], grad_only: bool = True) -> list[Tensor]:
+    """Tensors reachable from `roots`, each after all of its inputs, each once.
 
-    Iterative depth-first post-order, so arbitrarily deep graphs do not recurse; inputs
-    are visited in argument order, so the order is deterministic.
+    With `grad_only`, only tensors that require grad are followed (what backward needs); else
+    every input (what a drawing needs). Iterative depth-first post-order, so arbitrarily deep
+    graphs do not recurse; inputs are visited in argument order, so the order is deterministic.
     """
     order: list[Tensor] = []
     visited: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
+    stack: list[tuple[Tensor, bool]] = [(root, False) for root in reversed(roots)]
     while stack:
         tensor, inputs_done = stack.pop()
         if inputs_done:
@@ -157,7 +164,7 @@ def _topological_order(root: Tensor) -> list[Tensor]:
         ctx = tensor._ctx
         if ctx is not None:
             for parent in reversed(ctx.parents):
-                if parent.requires_grad and id(parent) not in visited:
+                if (parent.requires_grad or not grad_only) and id(parent) not in visited:
                     stack.append((parent, False))
     return order
 
@@ -179,7 +186,7 @@ def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None
     after `retain_grad()`. Saved arrays are freed after use unless `retain_graph`.
     """
     grads: dict[int, np.ndarray] = {id(root): grad}
-    for tensor in reversed(_topological_order(root)):
+    for tensor in reversed(topological_order([root])):
         g = grads.pop(id(tensor), None)
         if g is None:
             continue

@@ -22,7 +22,7 @@ from typing import Any
 import graphviz
 import numpy as np
 
-from .autograd import Op
+from .autograd import Op, topological_order
 from .tensor import Tensor
 
 RANKDIRS = ("LR", "RL", "TB", "BT")
@@ -178,29 +178,6 @@ def op_label(op: Op) -> str:
 
 
 # ---- the walk ------------------------------------------------------------------------------
-def _walk(outputs: tuple[Tensor, ...]) -> list[Tensor]:
-    """Every tensor behind `outputs`, each once, inputs before the ops that use them.
-
-    Iterative depth-first post-order (no recursion); parents in argument order, so the order
-    (and with it every node id) is the same on every call.
-    """
-    order: list[Tensor] = []
-    seen: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(t, False) for t in reversed(outputs)]
-    while stack:
-        tensor, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(tensor)
-            continue
-        if id(tensor) in seen:
-            continue
-        seen.add(id(tensor))
-        stack.append((tensor, True))
-        if tensor._ctx is not None:
-            stack.extend((p, False) for p in reversed(tensor._ctx.parents) if id(p) not in seen)
-    return order
-
-
 def _param_names(params: Any) -> dict[int, str]:
     if params is None:
         return {}
@@ -223,7 +200,7 @@ class _Layout:
     """Everything draw_graph decides before writing DOT: ids, kinds, names, groups."""
 
     def __init__(self, outputs: tuple[Tensor, ...], names: dict[int, str]) -> None:
-        self.tensors = _walk(outputs)
+        self.tensors = topological_order(outputs, grad_only=False)
         self.tid = {id(t): f"t{i}" for i, t in enumerate(self.tensors)}
         self.ops = [t._ctx for t in self.tensors if t._ctx is not None]
         self.oid = {id(op): f"op{i}" for i, op in enumerate(self.ops)}
@@ -234,8 +211,7 @@ class _Layout:
             if id(t) not in self.names:
                 default = "output" if len(outputs) == 1 else f"output{i}"
                 self.names[id(t)] = t.name or default
-        # Groups: one per scope entry. Module.__call__ makes a fresh label string per call, so the
-        # label's identity tells two calls of same-labelled layers apart; equal constant labels share.
+        # Groups: one per scope object (one per layer call, so same-named layers stay apart).
         self.groups: dict[int, str] = {}  # group key -> label, in order of first appearance
         self.op_group: dict[int, int | None] = {}
         for op in self.ops:
