@@ -587,3 +587,8 @@ def test_garbage_csv_bytes_give_only_dataset_error(tmp_path, data):
         read_csv(path)
     except DatasetError as err:
         assert path in str(err)
+
+
+def test_images_come_back_c_contiguous():
+    data = load_mnist("bundled", log=None)
+    assert data.X_train.flags["C_CONTIGUOUS"] and data.X_test.flags["C_CONTIGUOUS"]

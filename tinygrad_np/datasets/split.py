@@ -47,7 +47,7 @@ def split(frame: pd.DataFrame, test_size: float, seed: int) -> tuple[pd.DataFram
 
 def to_arrays(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """Images ``float32 (N, 28, 28, 1)`` scaled to [0, 1] (channels-last) and labels ``int64 (N,)``."""
-    pixels = frame[PIXEL_COLUMNS].to_numpy(dtype=np.float32) / np.float32(255)
+    pixels = np.ascontiguousarray(frame[PIXEL_COLUMNS].to_numpy(dtype=np.float32)) / np.float32(255)
     return pixels.reshape(len(frame), *IMAGE_SHAPE, 1), frame["label"].to_numpy(dtype=np.int64)
 
 
