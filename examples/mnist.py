@@ -17,8 +17,10 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from models.mnist_cnn import INPUT_SHAPE, build_mnist_cnn  # noqa: E402
+from tinygrad_np import CNN, Tensor  # noqa: E402
 from tinygrad_np.datasets import load_mnist  # noqa: E402
 from tinygrad_np.training import History  # noqa: E402
+from tinygrad_np.viz import draw_graph, render_graph  # noqa: E402
 
 DEFAULT_LR = {"sgd": 0.2, "momentum": 0.02, "adam": 0.001}
 HINGE_LR_SCALE = 0.25  # the hinge sums over 9 wrong classes: its gradients are larger
@@ -70,6 +72,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--save", metavar="PATH", help="save the trained parameters (.npz)")
     parser.add_argument("--load", metavar="PATH", help="evaluate a saved model instead of training")
     parser.add_argument("--plot", metavar="PATH", help="training curves as a PNG (needs matplotlib)")
+    parser.add_argument(
+        "--graph", metavar="PATH", help="draw the graph of one training step (.svg, .png, .pdf or .dot)"
+    )
     args = parser.parse_args(argv)
     if args.load and args.save:
         parser.error("--load evaluates a saved model; it cannot be combined with --save")
@@ -117,6 +122,20 @@ def plot_history(history: History, path: str) -> None:
     plt.close(fig)
 
 
+def draw_training_step(model: CNN, X: np.ndarray, y: np.ndarray, loss: str, path: str) -> None:
+    """Render the graph of one training step (forward, loss, backward) on 32 images, layer by layer."""
+    fused, model.fuse = model.fuse, False  # draw the five layers, not the fused conv+relu+pool op
+    try:
+        batch_loss = getattr(model(Tensor(X[:32], name="input")), loss)(y[:32])
+        batch_loss.name = "loss"
+        batch_loss.backward()
+        written = render_graph(draw_graph(batch_loss, params=model, show_grad=True), path)
+        print(f"saved the graph of one training step to {written} (drawn layer by layer)")
+    finally:
+        model.fuse = fused
+        model.zero_grad()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the main job; returns the exit status."""
     args = parse_args(argv)
@@ -128,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     model = build_mnist_cnn(seed=args.seed)
     print(model.summary(INPUT_SHAPE))
     loss = args.loss.replace("-", "_")
+    if args.graph:
+        draw_training_step(model, data.X_train, data.y_train, loss, args.graph)
     if args.load:
         model.load(args.load)
         print(f"loaded parameters from {args.load}")

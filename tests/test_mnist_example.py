@@ -97,3 +97,14 @@ def test_help_lists_every_flag():
 def test_bad_flags_exit_2_naming_the_flag(args, words):
     result = subprocess.run([sys.executable, SCRIPT, *args], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and words in result.stderr
+
+
+def test_graph_of_one_training_step(tmp_path):
+    path = tmp_path / "step.svg"
+    result = run("--limit", "500", "--epochs", "1", "--graph", str(path))
+    assert result.returncode == 0, result.stderr
+    svg = path.read_text()
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    for label in ("Conv2D(8, 3x3, relu)", "Pooling(max 2x2, stride 2)", "Flatten", "Dense(128, relu)",
+                  "Dense(10, softmax)", "layers.0.filters", "input", "loss", "cross_entropy mean"):  # fmt: skip
+        assert label in svg

@@ -322,3 +322,10 @@ def test_fused_and_layer_by_layer_cnn_agree():
         results.append([t.grad.copy() for t in model.parameters()])
     for fused, plain in zip(*results):
         np.testing.assert_allclose(fused, plain, rtol=1e-4, atol=1e-6)
+
+
+def test_saved_files_get_normal_permissions(tmp_path):
+    mask = os.umask(0)
+    os.umask(mask)
+    path = build_mnist_cnn(0).save(tmp_path / "model.npz")
+    assert os.stat(path).st_mode & 0o777 == 0o666 & ~mask

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-import tempfile
 import zipfile
 from collections.abc import Mapping
 
 import numpy as np
+
+from .files import atomic_open
 
 
 class CheckpointError(ValueError):
@@ -15,27 +16,12 @@ class CheckpointError(ValueError):
 
 
 def save_arrays(path: str | os.PathLike, arrays: Mapping[str, np.ndarray]) -> str:
-    """Write `arrays` to `path` as `.npz`: a temp file in the same folder, fsync, then rename.
-
-    A crash mid-write leaves the previous file intact. Returns the path written (as given:
-    no `.npz` is appended).
-    """
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise FileNotFoundError(f"save: folder {folder!r} for `path` {path!r} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npz")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    """Write `arrays` to `path` as `.npz`, atomically (temp file, fsync, rename): a crash
+    mid-write leaves the previous file intact. Returns the path written (as given: no `.npz`
+    is appended)."""
+    with atomic_open(path, "save") as f:
+        np.savez(f, **arrays)
+    return os.fspath(path)
 
 
 def load_arrays(path: str | os.PathLike) -> dict[str, np.ndarray]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,6 +22,7 @@ import graphviz
 import numpy as np
 
 from .autograd import Op, topological_order
+from .files import write_atomic
 from .tensor import Tensor
 
 RANKDIRS = ("LR", "RL", "TB", "BT")
@@ -409,22 +409,6 @@ def _draw_legend(graph: graphviz.Digraph, collapse: bool) -> None:
 
 
 # ---- render --------------------------------------------------------------------------------
-def _write_atomic(path: str, data: bytes) -> None:
-    """Write `data` to a temp file beside `path`, then rename it over `path`."""
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder):
-        raise FileNotFoundError(f"render_graph: folder {folder!r} for `path` {path!r} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.splitext(path)[1])
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def render_graph(graph: graphviz.Digraph | Tensor, path: str | os.PathLike, **draw_options: Any) -> str:
     """Write `graph` (a Digraph, or a Tensor drawn with `draw_options`) to `path`; return the path.
 
@@ -450,13 +434,13 @@ def render_graph(graph: graphviz.Digraph | Tensor, path: str | os.PathLike, **dr
     source = graph.source.encode("utf-8")
     fmt = FORMATS[suffix]
     if fmt is None:
-        _write_atomic(path, source)
+        write_atomic(path, source, "render_graph")
         return path
     try:
         data = graph.pipe(format=fmt)
     except graphviz.ExecutableNotFound:
         dot_path = os.path.splitext(path)[0] + ".dot"
-        _write_atomic(dot_path, source)
+        write_atomic(dot_path, source, "render_graph")
         raise RuntimeError(
             f"render_graph: cannot write {path!r}: graphviz's `dot` program was not found on PATH. "
             f"The DOT source was written to {dot_path!r} (render it later with "
@@ -465,7 +449,7 @@ def render_graph(graph: graphviz.Digraph | Tensor, path: str | os.PathLike, **dr
     except graphviz.CalledProcessError as err:
         detail = (err.stderr or b"").decode("utf-8", "replace").strip()
         raise RuntimeError(f"render_graph: `dot` failed to render {path!r}: {detail or err}") from None
-    _write_atomic(path, data)
+    write_atomic(path, data, "render_graph")
     return path
 
 
