@@ -22,7 +22,7 @@ from tinygrad_np.datasets import load_mnist  # noqa: E402
 from tinygrad_np.training import History  # noqa: E402
 from tinygrad_np.viz import draw_graph, render_graph  # noqa: E402
 
-DEFAULT_LR = {"sgd": 0.2, "momentum": 0.02, "adam": 0.001}
+DEFAULT_LR = {"sgd": 0.3, "momentum": 0.03, "adam": 0.001}
 HINGE_LR_SCALE = 0.25  # the hinge sums over 9 wrong classes: its gradients are larger
 
 
@@ -58,7 +58,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--lr",
         type=positive_float,
         default=None,
-        help="learning rate (default: sgd 0.2, momentum 0.02, adam 0.001; a quarter of that with --loss hinge)",
+        help="learning rate (default: sgd 0.3, momentum 0.03, adam 0.001; a quarter of that with --loss hinge)",
     )
     parser.add_argument("--batch-size", type=positive_int, default=32, help="mini-batch size; 1 is per-sample SGD")
     parser.add_argument("--loss", choices=["cross-entropy", "hinge"], default="cross-entropy")
