@@ -5,6 +5,7 @@ from .autograd import Op, enable_grad, is_grad_enabled, no_grad
 from .gradcheck import GradcheckError, gradcheck
 from .nn import CNN, manual_seed
 from .ops import REGISTRY, register, unregister
+from .profiler import profile
 from .tensor import Tensor
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "manual_seed",
     "nn",
     "optim",
+    "profile",
     "training",
     "viz",
     "no_grad",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -24,6 +25,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 class _GradMode(threading.local):
     enabled = True
     scope: scope | None = None  # the layer call whose forward is running, for graph drawings
+    profile: Any = None  # the active profiler.Profile, if any
 
 
 _grad_mode = _GradMode()
@@ -114,7 +116,12 @@ class Op:
         needs = tuple([t.requires_grad for t in inputs])
         record = _grad_mode.enabled and True in needs
         ctx.needs_input_grad = needs if record else (False,) * len(inputs)
-        data = ctx.forward(*[t.data for t in inputs], **params)
+        if _grad_mode.profile is None:
+            data = ctx.forward(*[t.data for t in inputs], **params)
+        else:
+            start = time.perf_counter()
+            data = ctx.forward(*[t.data for t in inputs], **params)
+            _grad_mode.profile.add(cls.name, "forward", time.perf_counter() - start)
         out = type(inputs[0])._from_op(data if type(data) is np.ndarray else np.asarray(data))
         if record:
             ctx.parents = inputs
@@ -200,7 +207,12 @@ def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None
                 f"backward through op '{ctx.name}' a second time: its saved arrays were freed by the "
                 "first backward; pass retain_graph=True to the first backward() to keep them"
             )
-        input_grads = ctx.backward(g)
+        if _grad_mode.profile is None:
+            input_grads = ctx.backward(g)
+        else:
+            start = time.perf_counter()
+            input_grads = ctx.backward(g)
+            _grad_mode.profile.add(ctx.name, "backward", time.perf_counter() - start)
         if not isinstance(input_grads, tuple):
             input_grads = (input_grads,)
         if len(input_grads) != len(ctx.parents):

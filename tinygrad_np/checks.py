@@ -74,32 +74,34 @@ def check_float(fn: str, name: str, dtype: np.dtype) -> None:
         raise TypeError(f"{fn}: `{name}` must have a floating dtype (float32 or float64), got {dtype}")
 
 
-def class_targets(fn: str, target: Any, n: int, num_classes: int, allow_probabilities: bool) -> np.ndarray:
-    """Validate loss targets: int class indices (N,), or one-hot / probability rows (N, K)."""
+def class_targets(
+    fn: str, target: Any, n: int, num_classes: int, allow_probabilities: bool, name: str = "target"
+) -> np.ndarray:
+    """Validate class targets: int indices (N,), or one-hot rows (N, K), returned as indices;
+    with `allow_probabilities`, 2-D rows of any finite weights are returned as they are."""
     data = np.asarray(getattr(target, "data", target))
     if data.ndim == 1:
         if data.dtype.kind not in "iu":
             raise TypeError(
-                f"{fn}: `target` of class indices must have an integer dtype, got {data.dtype} "
+                f"{fn}: `{name}` of class indices must have an integer dtype, got {data.dtype} "
                 "(one-hot targets must be 2-D (N, K))"
             )
         if len(data) != n:
-            raise ValueError(f"{fn}: `target` must have one label per sample ({n}), got {len(data)}")
+            raise ValueError(f"{fn}: `{name}` must have one label per sample ({n}), got {len(data)}")
         if n and (data.min() < 0 or data.max() >= num_classes):
             bad = data[(data < 0) | (data >= num_classes)][0]
-            raise ValueError(f"{fn}: `target` class indices must be in [0, {num_classes - 1}], got {bad}")
+            raise ValueError(f"{fn}: `{name}` class indices must be in [0, {num_classes - 1}], got {bad}")
         return data.astype(np.int64, copy=False)
     if data.ndim == 2:
         if data.shape != (n, num_classes):
-            raise ValueError(f"{fn}: one-hot/probability `target` must have shape {(n, num_classes)}, got {data.shape}")
-        if data.dtype.kind not in "biuf" or not np.all(np.isfinite(data)):
-            raise ValueError(f"{fn}: one-hot/probability `target` must be finite numbers")
-        is_one_hot = np.all((data == 0) | (data == 1)) and np.all(data.sum(axis=1) == 1)
-        if not allow_probabilities:
-            if not is_one_hot:
-                raise ValueError(f"{fn}: 2-D `target` must be one-hot (a single 1 per row)")
-            return data.argmax(axis=1)
-        return data
-    raise ValueError(
-        f"{fn}: `target` must be class indices (N,) or one-hot/probabilities (N, K), got shape {data.shape}"
-    )
+            raise ValueError(
+                f"{fn}: 2-D `{name}` must have shape {(n, num_classes)} (one row per sample), got {data.shape}"
+            )
+        if data.dtype.kind not in "biuf" or not np.isfinite(data.sum()):
+            raise ValueError(f"{fn}: one-hot/probability `{name}` must be finite numbers")
+        if allow_probabilities:
+            return data
+        if not (np.all((data == 0) | (data == 1)) and np.all(data.sum(axis=1) == 1)):
+            raise ValueError(f"{fn}: 2-D `{name}` must be one-hot (a single 1 per row)")
+        return data.argmax(axis=1)
+    raise ValueError(f"{fn}: `{name}` must be class indices (N,) or one-hot rows (N, K), got shape {data.shape}")

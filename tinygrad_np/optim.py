@@ -53,19 +53,20 @@ class SGD(Optimizer):
         if self.momentum >= 1:
             raise ValueError(f"SGD: `momentum` must be in [0, 1), got {momentum}")
         self.velocity = [np.zeros_like(p.data) for p in self.params] if self.momentum else []
+        self.scratch = [np.empty_like(p.data) for p in self.params]  # lr * grad, without allocating
 
     def step(self) -> None:
-        """p -= lr * grad (or the momentum update)."""
-        for i, p in enumerate(self.params):
+        """p -= lr * grad (or the momentum update), in place."""
+        for i, (p, scratch) in enumerate(zip(self.params, self.scratch)):
             if p.grad is None:
                 continue
+            direction = p.grad
             if self.momentum:
-                v = self.velocity[i]
-                v *= self.momentum
-                v += p.grad
-                p.data -= self.lr * v
-            else:
-                p.data -= self.lr * p.grad
+                direction = self.velocity[i]
+                direction *= self.momentum
+                direction += p.grad
+            np.multiply(direction, self.lr, out=scratch)
+            p.data -= scratch
 
     def state(self) -> dict[str, np.ndarray]:
         """The velocity buffers."""

@@ -12,7 +12,7 @@ from tqdm import tqdm
 
 from . import functional as F
 from .autograd import no_grad
-from .checks import check_choice, check_int, check_number, describe
+from .checks import check_choice, check_int, check_number, class_targets, describe
 from .optim import OPTIMIZERS, Optimizer, make_optimizer
 from .tensor import Tensor
 
@@ -61,23 +61,7 @@ def check_features(fn: str, X: Any) -> np.ndarray:
 
 def check_labels(fn: str, y: Any, n: int, num_classes: int) -> np.ndarray:
     """Class indices (N,) from indices or one-hot rows; each in [0, num_classes)."""
-    labels = np.asarray(y.data if isinstance(y, Tensor) else y)
-    if labels.ndim == 2:
-        if (
-            labels.shape[1] != num_classes
-            or not np.all((labels == 0) | (labels == 1))
-            or not np.all(labels.sum(axis=1) == 1)
-        ):
-            raise ValueError(f"{fn}: 2-D `y` must be one-hot rows of width {num_classes}, got {describe(labels)}")
-        labels = labels.argmax(axis=1)
-    if labels.ndim != 1 or labels.dtype.kind not in "iu":
-        raise TypeError(f"{fn}: `y` must be integer class labels (N,) or one-hot rows, got {describe(labels)}")
-    if len(labels) != n:
-        raise ValueError(f"{fn}: `y` has {len(labels)} labels but `X` has {n} samples")
-    if n and (labels.min() < 0 or labels.max() >= num_classes):
-        bad = labels[(labels < 0) | (labels >= num_classes)][0]
-        raise ValueError(f"{fn}: `y` labels must be in [0, {num_classes - 1}] (the model's classes), got {bad}")
-    return labels.astype(np.int64, copy=False)
+    return class_targets(fn, y, n, num_classes, allow_probabilities=False, name="y")
 
 
 def _num_classes(model: Callable[[Tensor], Tensor], X: np.ndarray, fn: str) -> int:
