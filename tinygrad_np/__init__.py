@@ -3,10 +3,13 @@
 from . import functional, nn, optim, training, viz
 from .autograd import Op, enable_grad, is_grad_enabled, no_grad
 from .gradcheck import GradcheckError, gradcheck
+from .memory import tune_malloc
 from .nn import CNN, manual_seed
 from .ops import REGISTRY, register, unregister
 from .profiler import profile
 from .tensor import Tensor
+
+MALLOC_TUNED = tune_malloc()  # see memory.py: recycle large temporaries instead of re-mapping them
 
 __all__ = [
     "CNN",
