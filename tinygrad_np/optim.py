@@ -10,6 +10,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from .checks import check_number, describe
+from .ops.blas import axpy
 from .tensor import Tensor
 
 
@@ -53,11 +54,10 @@ class SGD(Optimizer):
         if self.momentum >= 1:
             raise ValueError(f"SGD: `momentum` must be in [0, 1), got {momentum}")
         self.velocity = [np.zeros_like(p.data) for p in self.params] if self.momentum else []
-        self.scratch = [np.empty_like(p.data) for p in self.params]  # lr * grad, without allocating
 
     def step(self) -> None:
-        """p -= lr * grad (or the momentum update), in place."""
-        for i, (p, scratch) in enumerate(zip(self.params, self.scratch)):
+        """p -= lr * grad (or the momentum update), in place, one pass (BLAS axpy)."""
+        for i, p in enumerate(self.params):
             if p.grad is None:
                 continue
             direction = p.grad
@@ -65,8 +65,7 @@ class SGD(Optimizer):
                 direction = self.velocity[i]
                 direction *= self.momentum
                 direction += p.grad
-            np.multiply(direction, self.lr, out=scratch)
-            p.data -= scratch
+            axpy(p.data, direction, -self.lr)
 
     def state(self) -> dict[str, np.ndarray]:
         """The velocity buffers."""
