@@ -10,7 +10,6 @@ from collections.abc import Iterable
 import numpy as np
 
 from .checks import check_number, describe
-from .ops.blas import axpy
 from .tensor import Tensor
 
 
@@ -54,10 +53,11 @@ class SGD(Optimizer):
         if self.momentum >= 1:
             raise ValueError(f"SGD: `momentum` must be in [0, 1), got {momentum}")
         self.velocity = [np.zeros_like(p.data) for p in self.params] if self.momentum else []
+        self.scratch = [np.empty_like(p.data) for p in self.params]  # lr * grad, without allocating
 
     def step(self) -> None:
-        """p -= lr * grad (or the momentum update), in place, one pass (BLAS axpy)."""
-        for i, p in enumerate(self.params):
+        """p -= lr * grad (or the momentum update), in place."""
+        for i, (p, scratch) in enumerate(zip(self.params, self.scratch)):
             if p.grad is None:
                 continue
             direction = p.grad
@@ -65,7 +65,8 @@ class SGD(Optimizer):
                 direction = self.velocity[i]
                 direction *= self.momentum
                 direction += p.grad
-            axpy(p.data, direction, -self.lr)
+            np.multiply(direction, self.lr, out=scratch)
+            p.data -= scratch
 
     def state(self) -> dict[str, np.ndarray]:
         """The velocity buffers."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import Op
-from . import blas
 from .registry import register
 
 
@@ -53,7 +52,7 @@ class Linear(Op):
             grad_x = (weight @ grad.T).T  # faster than grad @ weight.T for these shapes
         if self.needs_input_grad[1]:
             # With one row, x.T @ grad has inner dimension 1: a broadcast outer product beats GEMM.
-            grad_w = blas.outer(x[0], grad[0]) if len(x) == 1 else x.T @ grad
+            grad_w = np.outer(x[0], grad[0]) if len(x) == 1 else x.T @ grad
         if self.needs_input_grad[2]:
             grad_b = column_sums(grad)
         return grad_x, grad_w, grad_b
