@@ -222,7 +222,7 @@ def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None
         for index, (parent, gi) in enumerate(zip(ctx.parents, input_grads)):
             if gi is None or not parent.requires_grad:
                 continue
-            if gi.shape != parent.shape:
+            if gi.shape != parent.data.shape:
                 gi = _check_grad_shape(ctx, index, gi, parent)
             if gi.dtype != parent.data.dtype:
                 gi = gi.astype(parent.data.dtype)
