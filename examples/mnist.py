@@ -19,7 +19,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from models.mnist_cnn import INPUT_SHAPE, build_mnist_cnn  # noqa: E402
 from tinygrad_np import CNN, Tensor  # noqa: E402
 from tinygrad_np.datasets import load_mnist  # noqa: E402
-from tinygrad_np.training import History  # noqa: E402
+from tinygrad_np.training import History, TrainingDivergedError, TrainingInterrupted  # noqa: E402
 from tinygrad_np.viz import draw_graph, render_graph  # noqa: E402
 
 DEFAULT_LR = {"sgd": 0.3, "momentum": 0.03, "adam": 0.001}
@@ -70,14 +70,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--test-size", type=fraction, default=0.2, help="test fraction of the split (default 0.2)")
     parser.add_argument("--limit", type=positive_int, default=None, help="use only this many labelled images")
     parser.add_argument("--save", metavar="PATH", help="save the trained parameters (.npz)")
-    parser.add_argument("--load", metavar="PATH", help="evaluate a saved model instead of training")
+    parser.add_argument("--load", metavar="PATH", help="evaluate a saved model (or checkpoint) instead of training")
+    parser.add_argument(
+        "--checkpoint",
+        metavar="PATH",
+        default="mnist_checkpoint.npz",
+        help="saved atomically after every epoch, and on Ctrl-C holds the last complete epoch "
+        "(default mnist_checkpoint.npz; '' for none)",
+    )
+    parser.add_argument("--resume", metavar="PATH", help="continue training from a checkpoint (same flags)")
     parser.add_argument("--plot", metavar="PATH", help="training curves as a PNG (needs matplotlib)")
     parser.add_argument(
         "--graph", metavar="PATH", help="draw the graph of one training step (.svg, .png, .pdf or .dot)"
     )
     args = parser.parse_args(argv)
-    if args.load and args.save:
-        parser.error("--load evaluates a saved model; it cannot be combined with --save")
+    if args.load and (args.save or args.resume):
+        parser.error("--load evaluates a saved model; it cannot be combined with --save or --resume")
     if args.plot:
         try:
             import matplotlib  # noqa: F401
@@ -167,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
             optimizer=args.optimizer,
             seed=args.seed,
             validation_data=(data.X_test, data.y_test),
+            checkpoint=args.resume or args.checkpoint or None,
+            resume=bool(args.resume),
         )
         if args.save:
             print(f"saved parameters to {model.save(args.save)}")
@@ -186,5 +196,20 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def run(argv: list[str] | None = None) -> int:
+    """`main`, with the errors a user can cause reported as one line instead of a traceback."""
+    try:
+        return main(argv)
+    except TrainingInterrupted as stop:
+        print(f"\n{stop}", file=sys.stderr)
+        if stop.checkpoint:
+            print(f"continue with: python examples/mnist.py --resume {stop.checkpoint} (and the same flags)",
+                  file=sys.stderr)  # fmt: skip
+        return 130
+    except (TrainingDivergedError, ValueError, TypeError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

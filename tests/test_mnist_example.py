@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 
@@ -14,6 +15,8 @@ SCRIPT = os.path.join(ROOT, "examples", "mnist.py")
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
+    if "--checkpoint" not in args and "--load" not in args:
+        args = (*args, "--checkpoint", "")  # no checkpoint file left in the repository
     return subprocess.run(
         [sys.executable, SCRIPT, "--data", "bundled", *args], capture_output=True, text=True, timeout=300, cwd=ROOT
     )
@@ -108,3 +111,33 @@ def test_graph_of_one_training_step(tmp_path):
     for label in ("Conv2D(8, 3x3, relu)", "Pooling(max 2x2, stride 2)", "Flatten", "Dense(128, relu)",
                   "Dense(10, softmax)", "layers.0.filters", "input", "loss", "cross_entropy mean"):  # fmt: skip
         assert label in svg
+
+
+def test_ctrl_c_saves_the_last_epoch_and_resume_finishes_like_an_uninterrupted_run(tmp_path):
+    args = ["--data", "bundled", "--limit", "2000", "--epochs", "4", "--checkpoint", str(tmp_path / "ck.npz")]
+    whole = run(*args[2:])
+    assert whole.returncode == 0, whole.stderr
+
+    slow = subprocess.Popen(
+        [sys.executable, SCRIPT, *args[:-1], str(tmp_path / "run.npz"), "--batch-size", "32"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+    )  # fmt: skip
+    for line in slow.stdout:  # interrupt as soon as epoch 2 is done (so during epoch 3)
+        if line.startswith("epoch 2/4"):
+            slow.send_signal(signal.SIGINT)
+            break
+    out, err = slow.communicate(timeout=120)
+    assert slow.returncode == 130, err
+    assert "after epoch 2" in err and "run.npz" in err and "--resume" in err
+
+    resumed = run(*args[2:-2], "--resume", str(tmp_path / "run.npz"))
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resumed from" in resumed.stdout and "epoch 3/4" in resumed.stdout and "epoch 1/4" not in resumed.stdout
+    assert accuracy(resumed.stdout) == accuracy(whole.stdout)
+
+
+def test_diverging_run_exits_non_zero_with_the_reason(tmp_path):
+    result = run("--limit", "500", "--epochs", "1", "--lr", "1e30", "--checkpoint", str(tmp_path / "ck.npz"))
+    assert result.returncode == 1
+    assert "became non-finite at epoch 1, batch" in result.stderr and "learning rate" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import zipfile
 from collections.abc import Mapping
@@ -48,8 +49,42 @@ def check_matches(path: str | os.PathLike, arrays: Mapping[str, np.ndarray], sha
                 f"load: parameter {name!r} in {os.fspath(path)!r} has shape {arrays[name].shape}, "
                 f"the model expects {tuple(shape)}"
             )
-        if arrays[name].dtype.kind != "f" or not np.all(np.isfinite(arrays[name])):
-            raise CheckpointError(f"load: parameter {name!r} in {os.fspath(path)!r} is not finite floats")
+        if arrays[name].dtype.kind not in "iuf" or not np.all(np.isfinite(arrays[name])):
+            raise CheckpointError(f"load: parameter {name!r} in {os.fspath(path)!r} is not finite numbers")
     extra = sorted(set(arrays) - set(shapes))
     if extra:
         raise CheckpointError(f"load: {os.fspath(path)!r} has parameters the model lacks: {extra}")
+
+
+PARAM, OPTIM, META = "param/", "optim/", "meta"
+
+
+def model_arrays(arrays: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The parameters in a file: all arrays of a `save` file, the `param/` ones of a training checkpoint."""
+    if any(name.startswith(PARAM) for name in arrays):
+        return {name[len(PARAM) :]: a for name, a in arrays.items() if name.startswith(PARAM)}
+    return dict(arrays)
+
+
+def save_training(
+    path: str | os.PathLike,
+    params: Mapping[str, np.ndarray],
+    optimizer_state: Mapping[str, np.ndarray],
+    meta: dict,
+) -> str:
+    """A resumable training checkpoint: parameters, optimizer state and `meta` (JSON), atomically."""
+    arrays = {PARAM + k: v for k, v in params.items()} | {OPTIM + k: v for k, v in optimizer_state.items()}
+    return save_arrays(path, arrays | {META: np.array(json.dumps(meta))})
+
+
+def load_training(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict]:
+    """(parameters, optimizer state, meta) of a checkpoint written by `save_training`."""
+    arrays = load_arrays(path)
+    if META not in arrays or arrays[META].dtype.kind != "U":
+        raise CheckpointError(f"load: {os.fspath(path)!r} is not a training checkpoint (no metadata)")
+    try:
+        meta = json.loads(str(arrays[META]))
+    except ValueError as err:
+        raise CheckpointError(f"load: the metadata of {os.fspath(path)!r} is corrupt: {err}") from None
+    optim = {k[len(OPTIM) :]: v for k, v in arrays.items() if k.startswith(OPTIM)}
+    return model_arrays(arrays), optim, meta

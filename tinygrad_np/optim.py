@@ -13,8 +13,26 @@ from .checks import check_number, describe
 from .tensor import Tensor
 
 
+class NonFiniteUpdateError(FloatingPointError):
+    """A step would have written inf or NaN into a parameter; nothing was changed."""
+
+    def __init__(self, index: int, gradient_finite: bool) -> None:
+        cause = "its update overflowed (the gradient is finite)" if gradient_finite else "its gradient is not finite"
+        super().__init__(f"step refused: parameter {index}'s {cause}; no parameter was changed")
+        self.index, self.gradient_finite = index, gradient_finite
+
+
+def _finite(a: np.ndarray) -> bool:
+    """All elements finite (a cheap sum first; the exact test only if the sum is not finite)."""
+    return bool(np.isfinite(a.sum()) or np.all(np.isfinite(a)))
+
+
 class Optimizer:
-    """Holds the parameters; `step()` updates them from `.grad`, `zero_grad()` clears grads."""
+    """Holds the parameters; `step()` updates them from `.grad`, `zero_grad()` clears grads.
+
+    Subclasses define `update(i, p)`: the amount to subtract from parameter i. `step()` checks
+    every update is finite before applying any, so a diverging step never spoils a parameter.
+    """
 
     def __init__(self, params: Iterable[Tensor], lr: float) -> None:
         name = type(self).__name__
@@ -31,9 +49,18 @@ class Optimizer:
         for p in self.params:
             p.grad = None
 
-    def step(self) -> None:
-        """Update every parameter that has a gradient."""
+    def update(self, i: int, p: Tensor) -> np.ndarray:
+        """What to subtract from parameter `i` (`p`, which has a gradient)."""
         raise NotImplementedError
+
+    def step(self) -> None:
+        """Update every parameter that has a gradient, or none (NonFiniteUpdateError)."""
+        updates = [(p, self.update(i, p)) for i, p in enumerate(self.params) if p.grad is not None]
+        for p, u in updates:
+            if not _finite(u):
+                raise NonFiniteUpdateError(self.params.index(p), _finite(p.grad))
+        for p, u in updates:
+            p.data -= u
 
     def state(self) -> dict[str, np.ndarray]:
         """Arrays that make up the optimizer's state (for checkpoints)."""
@@ -55,18 +82,14 @@ class SGD(Optimizer):
         self.velocity = [np.zeros_like(p.data) for p in self.params] if self.momentum else []
         self.scratch = [np.empty_like(p.data) for p in self.params]  # lr * grad, without allocating
 
-    def step(self) -> None:
-        """p -= lr * grad (or the momentum update), in place."""
-        for i, (p, scratch) in enumerate(zip(self.params, self.scratch)):
-            if p.grad is None:
-                continue
-            direction = p.grad
-            if self.momentum:
-                direction = self.velocity[i]
-                direction *= self.momentum
-                direction += p.grad
-            np.multiply(direction, self.lr, out=scratch)
-            p.data -= scratch
+    def update(self, i: int, p: Tensor) -> np.ndarray:
+        """lr * grad, or lr * v with v = momentum * v + grad (in a reused buffer)."""
+        direction = p.grad
+        if self.momentum:
+            direction = self.velocity[i]
+            direction *= self.momentum
+            direction += p.grad
+        return np.multiply(direction, self.lr, out=self.scratch[i])
 
     def state(self) -> dict[str, np.ndarray]:
         """The velocity buffers."""
@@ -100,16 +123,16 @@ class Adam(Optimizer):
     def step(self) -> None:
         """One Adam update of every parameter that has a gradient."""
         self.t += 1
-        correction1 = 1 - self.beta1**self.t
-        correction2 = 1 - self.beta2**self.t
-        for p, m, v in zip(self.params, self.m, self.v):
-            if p.grad is None:
-                continue
-            m *= self.beta1
-            m += (1 - self.beta1) * p.grad
-            v *= self.beta2
-            v += (1 - self.beta2) * p.grad**2
-            p.data -= (self.lr / correction1) * m / (np.sqrt(v / correction2) + self.eps)
+        super().step()
+
+    def update(self, i: int, p: Tensor) -> np.ndarray:
+        """lr * m_hat / (sqrt(v_hat) + eps), after updating the moment estimates."""
+        m, v = self.m[i], self.v[i]
+        m *= self.beta1
+        m += (1 - self.beta1) * p.grad
+        v *= self.beta2
+        v += (1 - self.beta2) * p.grad**2
+        return (self.lr / (1 - self.beta1**self.t)) * m / (np.sqrt(v / (1 - self.beta2**self.t)) + self.eps)
 
     def state(self) -> dict[str, np.ndarray]:
         """Moment estimates and the step count."""

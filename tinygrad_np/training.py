@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -12,8 +13,9 @@ from tqdm import tqdm
 
 from . import functional as F
 from .autograd import no_grad
+from .checkpoint import check_matches, load_training, save_training
 from .checks import check_choice, check_int, check_number, class_targets, describe
-from .optim import OPTIMIZERS, Optimizer, make_optimizer
+from .optim import OPTIMIZERS, NonFiniteUpdateError, Optimizer, make_optimizer
 from .tensor import Tensor
 
 LOSSES: dict[str, Callable[[Tensor, np.ndarray], Tensor]] = {
@@ -24,6 +26,14 @@ LOSSES: dict[str, Callable[[Tensor, np.ndarray], Tensor]] = {
 
 class TrainingDivergedError(FloatingPointError):
     """A training step produced a non-finite loss or gradient."""
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C during `fit`; the model holds the last complete epoch, saved in `.checkpoint` if any."""
+
+    def __init__(self, message: str, checkpoint: str | os.PathLike | None) -> None:
+        super().__init__(message)
+        self.checkpoint = checkpoint
 
 
 class Evaluation(NamedTuple):
@@ -66,8 +76,11 @@ def check_labels(fn: str, y: Any, n: int, num_classes: int) -> np.ndarray:
 
 def _num_classes(model: Callable[[Tensor], Tensor], X: np.ndarray, fn: str) -> int:
     """Run one sample through the model: validates the input shape early; gives K."""
-    with no_grad():
-        scores = model(Tensor(X[:1]))
+    try:
+        with no_grad():
+            scores = model(Tensor(X[:1]))
+    except (ValueError, TypeError) as err:
+        raise type(err)(f"{fn}: `X` of shape {X.shape} does not fit the model: {err}") from None
     if scores.ndim != 2:
         raise ValueError(f"{fn}: the model must return scores (N, K), it returned shape {scores.shape}")
     return scores.shape[1]
@@ -103,6 +116,26 @@ def predict_scores(model: Callable[[Tensor], Tensor], X: Any, batch_size: int = 
         return np.concatenate([model(Tensor(X[idx])).data for idx in _batches(len(X), batch_size)])
 
 
+def _culprit(err: NonFiniteUpdateError, optimizer: Optimizer, named: list[tuple[str, Tensor]]) -> str:
+    """What went non-finite, in words: the loss, a parameter's gradient or its update."""
+    if err.index < 0:
+        return "the loss"
+    names = {id(p): name for name, p in named}
+    name = names.get(id(optimizer.params[err.index]), f"parameter {err.index}")
+    return f"the update (lr * gradient) of {name}" if err.gradient_finite else f"the gradient of {name}"
+
+
+def _snapshot(named: list[tuple[str, Tensor]], optimizer: Optimizer) -> tuple[dict, dict]:
+    return {n: p.data.copy() for n, p in named}, {k: v.copy() for k, v in optimizer.state().items()}
+
+
+def _restore(model: Any, optimizer: Optimizer, params: dict, optim_state: dict, source: str) -> None:
+    """Put parameters and optimizer state back, after checking every name and shape."""
+    check_matches(source, optim_state, {k: v.shape for k, v in optimizer.state().items()})
+    model.set_parameters(params, source)
+    optimizer.load_state(optim_state)
+
+
 def fit(
     model: Any,
     X: Any,
@@ -115,19 +148,30 @@ def fit(
     seed: int | None = 0,
     validation_data: tuple[Any, Any] | None = None,
     verbose: int = 1,
+    checkpoint: str | os.PathLike | None = None,
+    resume: bool = False,
 ) -> History:
-    """Train `model` (a callable with `parameters()`) by mini-batch gradient descent.
+    """Train `model` (a Module returning class scores) by mini-batch gradient descent.
 
     y: class indices (N,) or one-hot rows; they are one-hot encoded for the loss.
     loss: "cross_entropy" or "hinge", on the model's scores. optimizer: "sgd", "momentum",
-    "adam" or an Optimizer (then `lr` must match its lr). batch_size=1 is per-sample SGD.
-    seed fixes the shuffles. Prints one line per epoch unless verbose=0; returns a History.
+    "adam" or an Optimizer. batch_size=1 is per-sample SGD. seed fixes the shuffles (epoch e
+    uses the generator seeded with (seed, e), so a resumed run shuffles as an uninterrupted one).
+    checkpoint: a path saved atomically after every epoch (parameters, optimizer state, history);
+    with resume=True training continues from it. Ctrl-C restores the model to the last complete
+    epoch and raises TrainingInterrupted saying where it is saved. A non-finite loss or gradient
+    stops training before the step that would spoil the parameters (TrainingDivergedError).
+    Prints one line per epoch unless verbose=0; returns a History.
     """
     X = check_features("fit", X)
     epochs = check_int("fit", "epochs", epochs, minimum=1)
     lr = check_number("fit", "lr", lr, minimum=0.0, exclusive=True)
     batch_size = check_int("fit", "batch_size", batch_size, minimum=1)
     loss_name = check_choice("fit", "loss", str(loss).replace("-", "_"), LOSSES)
+    if seed is not None:
+        seed = check_int("fit", "seed", seed, minimum=0)
+    if resume and checkpoint is None:
+        raise ValueError("fit: resume=True needs `checkpoint`, the path to resume from")
     if not isinstance(optimizer, Optimizer):
         check_choice("fit", "optimizer", optimizer, OPTIMIZERS)
         optimizer = make_optimizer(optimizer, model.parameters(), lr)
@@ -139,45 +183,73 @@ def fit(
         val_X = check_features("fit", validation_data[0])
         check_labels("fit", validation_data[1], len(val_X), num_classes)
     targets = np.eye(num_classes, dtype=X.dtype)[labels]  # one-hot, as the original design trains
-    loss_fn = LOSSES[loss_name]
-    rng = np.random.default_rng(seed)
-    history = History()
-    for epoch in range(1, epochs + 1):
-        start = time.perf_counter()
-        order = rng.permutation(len(X))
-        total_loss, correct = 0.0, 0
-        bar = tqdm(
-            _batches(len(X), batch_size, order),
-            total=-(-len(X) // batch_size),
-            desc=f"epoch {epoch}/{epochs}",
-            disable=None if verbose else True,
-            leave=False,
-        )
-        for step, idx in enumerate(bar):
-            scores = model(Tensor(X[idx]))
-            batch_loss = loss_fn(scores, targets[idx])
-            value = batch_loss.item()
-            if not np.isfinite(value):
-                raise TrainingDivergedError(
-                    f"fit: the loss became {value} at epoch {epoch}, batch {step + 1}; the parameters are those of "
-                    f"the last good step. The learning rate (lr={lr}) is probably too high"
-                )
-            optimizer.zero_grad()
-            batch_loss.backward()
-            optimizer.step()
-            total_loss += value * len(idx)
-            correct += int((scores.data.argmax(axis=1) == labels[idx]).sum())
-        seconds = time.perf_counter() - start
-        history.loss.append(total_loss / len(X))
-        history.accuracy.append(correct / len(X))
-        history.seconds.append(seconds)
-        history.samples_per_second.append(len(X) / seconds)
-        line = f"epoch {epoch}/{epochs}  loss {history.loss[-1]:.4f}  train acc {100 * history.accuracy[-1]:.2f}%"
-        if validation_data is not None:
-            val = evaluate(model, validation_data[0], validation_data[1], loss_name)
-            history.val_loss.append(val.loss)
-            history.val_accuracy.append(val.accuracy)
-            line += f"  val acc {100 * val.accuracy:.2f}%"
+    named = list(model.named_parameters())
+    history, first_epoch = History(), 1
+    if resume:
+        params, optim_state, meta = load_training(checkpoint)
+        _restore(model, optimizer, params, optim_state, os.fspath(checkpoint))
+        history, first_epoch = History(**meta["history"]), meta["epoch"] + 1
         if verbose:
-            print(f"{line}  {seconds:.1f} s  {len(X) / seconds:,.0f} samples/s", flush=True)
+            print(f"resumed from {os.fspath(checkpoint)} after epoch {meta['epoch']}", flush=True)
+    last_good = _snapshot(named, optimizer)
+    epoch = first_epoch
+    try:
+        for epoch in range(first_epoch, epochs + 1):
+            start = time.perf_counter()
+            order = np.random.default_rng(None if seed is None else [seed, epoch]).permutation(len(X))
+            bar = tqdm(
+                _batches(len(X), batch_size, order),
+                total=-(-len(X) // batch_size),
+                desc=f"epoch {epoch}/{epochs}",
+                disable=None if verbose else True,
+                leave=False,
+            )
+            total_loss, correct = 0.0, 0
+            for step, idx in enumerate(bar, start=1):
+                scores = model(Tensor(X[idx]))
+                batch_loss = LOSSES[loss_name](scores, targets[idx])
+                value = batch_loss.item()
+                try:
+                    if not np.isfinite(value):
+                        raise NonFiniteUpdateError(-1, False)
+                    optimizer.zero_grad()
+                    batch_loss.backward()
+                    optimizer.step()
+                except NonFiniteUpdateError as err:
+                    raise TrainingDivergedError(
+                        f"fit: {_culprit(err, optimizer, named)} became non-finite at epoch {epoch}, batch "
+                        f"{step}; the parameters are those of the last good step. The learning rate "
+                        f"(lr={lr}) is probably too high"
+                    ) from None
+                total_loss += value * len(idx)
+                correct += int((scores.data.argmax(axis=1) == labels[idx]).sum())
+            seconds = time.perf_counter() - start
+            history.loss.append(total_loss / len(X))
+            history.accuracy.append(correct / len(X))
+            history.seconds.append(seconds)
+            history.samples_per_second.append(len(X) / seconds)
+            line = f"epoch {epoch}/{epochs}  loss {history.loss[-1]:.4f}  train acc {100 * history.accuracy[-1]:.2f}%"
+            if validation_data is not None:
+                val = evaluate(model, validation_data[0], validation_data[1], loss_name)
+                history.val_loss.append(val.loss)
+                history.val_accuracy.append(val.accuracy)
+                line += f"  val acc {100 * val.accuracy:.2f}%"
+            last_good = _snapshot(named, optimizer)
+            if checkpoint is not None:
+                meta = {"epoch": epoch, "history": asdict(history), "seed": seed, "batch_size": batch_size}
+                save_training(checkpoint, *last_good, meta)
+            if verbose:
+                print(f"{line}  {seconds:.1f} s  {len(X) / seconds:,.0f} samples/s", flush=True)
+    except KeyboardInterrupt:
+        _restore(model, optimizer, *last_good, "the last complete epoch")
+        done = epoch - 1
+        where = (
+            f"saved in {os.fspath(checkpoint)}; continue with resume=True"
+            if checkpoint is not None and done >= first_epoch
+            else "not saved (pass `checkpoint` to save every epoch)"
+        )
+        raise TrainingInterrupted(
+            f"fit: interrupted during epoch {epoch}; the model is as after epoch {done}, {where}",
+            checkpoint=checkpoint if checkpoint is not None and done >= first_epoch else None,
+        ) from None
     return history

@@ -4,8 +4,10 @@ by walking attributes (Tensors that require grad, Modules, and lists/tuples of t
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
+
+import numpy as np
 
 from .. import checkpoint
 from ..autograd import scope
@@ -63,14 +65,19 @@ class Module:
         return checkpoint.save_arrays(path, {name: t.data for name, t in self.named_parameters()})
 
     def load(self, path: str | os.PathLike) -> Module:
-        """Load parameters saved by `save`; every name and shape must match, else nothing changes."""
-        arrays = checkpoint.load_arrays(path)
-        params = dict(self.named_parameters())
-        checkpoint.check_matches(path, arrays, {name: t.shape for name, t in params.items()})
-        for name, t in params.items():
-            t.data = arrays[name].astype(t.dtype, copy=False)
-            t.grad = None
+        """Load parameters saved by `save` (or a training checkpoint); every name and shape must
+        match, else nothing changes."""
+        self.set_parameters(checkpoint.model_arrays(checkpoint.load_arrays(path)), source=path)
         return self
+
+    def set_parameters(self, arrays: Mapping[str, np.ndarray], source: str | os.PathLike = "arrays") -> None:
+        """Set every parameter from `arrays` (name -> array), after checking all names and shapes;
+        `source` names where they came from in errors."""
+        params = dict(self.named_parameters())
+        checkpoint.check_matches(source, arrays, {name: t.shape for name, t in params.items()})
+        for name, t in params.items():
+            t.data = arrays[name].astype(t.dtype)  # a copy: the model never shares memory with the caller
+            t.grad = None
 
     def __repr__(self) -> str:
         return self.label()
