@@ -156,7 +156,8 @@ def op_timings(repeats: int) -> list[tuple[str, float, float]]:
     cases = [
         ("conv2d 3x3 pad 1, 1->8 ch", ours(lambda x, w, b: F.conv2d(x, w, b, padding=1), x, w, b),
          theirs(lambda x, w, b: tf.conv2d(x, w, b, padding=1), tx, tw, tb)),
-        ("max_pool2d 2x2 on 28x28x8", ours(lambda m: F.max_pool2d(m, 2), maps), theirs(lambda m: tf.max_pool2d(m, 2), tmaps)),
+        ("max_pool2d 2x2 on 28x28x8", ours(lambda m: F.max_pool2d(m, 2), maps),
+         theirs(lambda m: tf.max_pool2d(m, 2), tmaps)),
         ("cross_entropy (32, 10)", ours(lambda z: F.cross_entropy(z, labels), logits),
          theirs(lambda z: tf.cross_entropy(z, tlabels), tlogits)),
         ("conv+relu+maxpool (fused here)", ours(lambda x, w, b: F.conv2d_relu_maxpool2d(x, w, b, padding=1), x, w, b),
