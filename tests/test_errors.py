@@ -5,12 +5,21 @@ Each case is (call, exception type, words the message must contain).
 
 from __future__ import annotations
 
+import os
+import sys
+import tempfile
+
 import numpy as np
 import pytest
 
 import tinygrad_np as tg
-from tinygrad_np import Tensor
+from tinygrad_np import Tensor, nn, optim, viz
 from tinygrad_np import functional as F
+from tinygrad_np.checkpoint import CheckpointError
+from tinygrad_np.datasets import load_mnist, one_hot
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+from models.mnist_cnn import build_mnist_cnn  # noqa: E402
 
 rng = np.random.default_rng(0)
 img = Tensor(rng.standard_normal((2, 8, 8, 3)).astype(np.float32))
@@ -95,10 +104,140 @@ CORE_CASES = {
 }
 
 
-@pytest.mark.parametrize("call, error, words", CORE_CASES.values(), ids=CORE_CASES.keys())
+def _model():
+    return build_mnist_cnn(0)
+
+
+_X = rng.random((8, 28, 28, 1)).astype(np.float32)
+_y = np.arange(8) % 10
+
+
+def _checkpoint_of_another_architecture(tmp):
+    path = nn.CNN(nn.Flatten(), nn.Dense(10, 784, "softmax")).save(os.path.join(tmp, "other.npz"))
+    _model().load(path)
+
+
+def _bad_idx_folder(tmp):
+    with open(os.path.join(tmp, "train-images-idx3-ubyte"), "wb") as f:
+        f.write(b"\x00\x00\x08\x05" + b"\x00" * 12)  # magic of a 5-D array
+    load_mnist(tmp, log=None)
+
+
+MODEL_CASES = {
+    "dense bad activation": (
+        lambda: nn.Dense(4, 3, activation="gelu"),
+        ValueError,
+        ["Dense", "`activation`", "'gelu'"],
+    ),
+    "dense zero neurons": (lambda: nn.Dense(0, 3), ValueError, ["Dense", "`n_neurons`", ">= 1"]),
+    "dense float inputs": (lambda: nn.Dense(4, 2.5), TypeError, ["Dense", "`n_inputs`"]),
+    "dense wrong input": (lambda: nn.Dense(4, 3)(Tensor(np.ones((2, 5)))), ValueError, ["(N, 3)", "(2, 5)"]),
+    "set_weights shape": (lambda: nn.Dense(4, 3).set_weights(np.ones((4, 3))), ValueError, ["`weights`", "(3, 4)"]),
+    "set_biases shape": (lambda: nn.Dense(4, 3).set_biases(np.ones(3)), ValueError, ["`biases`", "(4,)"]),
+    "conv layer init": (lambda: nn.Conv2D(8, 3, 1, init="glorot"), ValueError, ["Conv2D", "`init`", "'glorot'"]),
+    "conv layer padding": (lambda: nn.Conv2D(8, 3, 1, padding="full"), ValueError, ["Conv2D", "`padding`"]),
+    "conv layer stride": (lambda: nn.Conv2D(8, 3, 1, stride=0), ValueError, ["Conv2D", "`stride`"]),
+    "pooling mode": (lambda: nn.Pooling("min"), ValueError, ["Pooling", "`mode`", "'min'"]),
+    "pooling size": (lambda: nn.Pooling("max", size=0), ValueError, ["Pooling", "`size`"]),
+    "cnn not a layer": (lambda: nn.CNN(nn.Flatten(), "dense"), TypeError, ["CNN", "`layers[1]`", "str"]),
+    "cnn empty": (lambda: nn.CNN(), ValueError, ["CNN", "at least one layer"]),
+    "fit channels-first": (
+        lambda: _model().fit(_X.transpose(0, 3, 1, 2), _y, 1, 0.1, verbose=0),
+        ValueError,
+        ["fit", "`X`", "(8, 1, 28, 28)", "channels-first"],
+    ),
+    "fit int pixels": (
+        lambda: _model().fit((_X * 255).astype(np.uint8), _y, 1, 0.1),
+        TypeError,
+        ["fit", "`X`", "uint8"],
+    ),
+    "fit object array": (lambda: _model().fit(np.array([None] * 8), _y, 1, 0.1), TypeError, ["fit", "`X`", "object"]),
+    "fit a list": (lambda: _model().fit([[0.0] * 784] * 8, _y, 1, 0.1), TypeError, ["fit", "`X`", "list"]),
+    "fit lr zero": (lambda: _model().fit(_X, _y, 1, 0.0), ValueError, ["fit", "`lr`", "> 0"]),
+    "fit lr nan": (lambda: _model().fit(_X, _y, 1, float("nan")), ValueError, ["fit", "`lr`", "finite"]),
+    "fit epochs zero": (lambda: _model().fit(_X, _y, 0, 0.1), ValueError, ["fit", "`epochs`", ">= 1"]),
+    "fit batch zero": (lambda: _model().fit(_X, _y, 1, 0.1, batch_size=0), ValueError, ["fit", "`batch_size`"]),
+    "fit loss": (lambda: _model().fit(_X, _y, 1, 0.1, loss="mse"), ValueError, ["fit", "`loss`", "'mse'"]),
+    "fit optimizer": (
+        lambda: _model().fit(_X, _y, 1, 0.1, optimizer="rmsprop"),
+        ValueError,
+        ["fit", "`optimizer`", "'rmsprop'"],
+    ),
+    "fit labels range": (lambda: _model().fit(_X, _y + 5, 1, 0.1), ValueError, ["fit", "`y`", "[0, 9]", "got 10"]),
+    "fit labels length": (lambda: _model().fit(_X, _y[:5], 1, 0.1), ValueError, ["fit", "`y`", "(8)", "5"]),
+    "fit float labels": (lambda: _model().fit(_X, _y.astype(float), 1, 0.1), TypeError, ["fit", "`y`", "integer"]),
+    "fit seed": (lambda: _model().fit(_X, _y, 1, 0.1, seed=-1), ValueError, ["fit", "`seed`"]),
+    "fit validation": (
+        lambda: _model().fit(_X, _y, 1, 0.1, validation_data=_X),
+        TypeError,
+        ["fit", "`validation_data`"],
+    ),
+    "fit resume without path": (
+        lambda: _model().fit(_X, _y, 1, 0.1, resume=True),
+        ValueError,
+        ["fit", "resume", "`checkpoint`"],
+    ),
+    "evaluate labels": (lambda: _model().evaluate(_X, _y - 1), ValueError, ["evaluate", "`y`", "-1"]),
+    "predict 3-D": (lambda: _model().predict(_X[:, :, :, 0]), ValueError, ["`x`", "4-D"]),
+    "sgd lr": (lambda: optim.SGD(_model().parameters(), lr=-1), ValueError, ["SGD", "`lr`"]),
+    "sgd momentum": (lambda: optim.SGD(_model().parameters(), lr=0.1, momentum=1.5), ValueError, ["SGD", "`momentum`"]),
+    "sgd no params": (lambda: optim.SGD([], lr=0.1), ValueError, ["SGD", "`params`", "empty"]),
+    "sgd frozen param": (lambda: optim.SGD([Tensor([1.0])], lr=0.1), TypeError, ["SGD", "`params`", "requires_grad"]),
+    "adam betas": (lambda: optim.Adam(_model().parameters(), betas=(0.9, 1.5)), ValueError, ["Adam", "`betas`"]),
+    "adam eps": (lambda: optim.Adam(_model().parameters(), eps=0), ValueError, ["Adam", "`eps`"]),
+    "load another architecture": (
+        lambda: with_tmp(_checkpoint_of_another_architecture),
+        CheckpointError,
+        ["load", "layers.0.filters"],
+    ),
+    "load missing file": (
+        lambda: _model().load("/nonexistent/cnn.npz"),
+        FileNotFoundError,
+        ["checkpoint", "/nonexistent/cnn.npz"],
+    ),
+    "save missing folder": (
+        lambda: _model().save("/nonexistent/dir/cnn.npz"),
+        FileNotFoundError,
+        ["save", "/nonexistent/dir"],
+    ),
+    "data unknown source": (lambda: load_mnist("kagle", log=None), ValueError, ["source", "'kagle'"]),
+    "data missing folder": (lambda: load_mnist("./no/such/folder", log=None), FileNotFoundError, ["no/such/folder"]),
+    "data bad idx": (lambda: with_tmp(_bad_idx_folder), ValueError, ["train-images-idx3-ubyte"]),
+    "data test_size": (lambda: load_mnist("bundled", test_size=1.5, log=None), ValueError, ["`test_size`", "1.5"]),
+    "data limit": (lambda: load_mnist("bundled", limit=3, log=None), ValueError, ["`limit`", "3"]),
+    "data timeout": (lambda: load_mnist("auto", timeout=0, log=None), ValueError, ["`timeout`"]),
+    "one_hot range": (lambda: one_hot(np.array([1, 10])), ValueError, ["`labels`", "10"]),
+    "draw non-tensor": (lambda: viz.draw_graph(np.ones(3)), TypeError, ["draw_graph", "outputs"]),
+    "draw rankdir": (
+        lambda: viz.draw_graph(Tensor([1.0], requires_grad=True) * 2, rankdir="XY"),
+        ValueError,
+        ["rankdir", "'XY'"],
+    ),
+    "render suffix": (
+        lambda: viz.render_graph(Tensor([1.0], requires_grad=True) * 2, "graph.jpeg"),
+        ValueError,
+        ["path", "graph.jpeg"],
+    ),
+}
+
+
+def with_tmp(fn):
+    with tempfile.TemporaryDirectory() as tmp:
+        return fn(tmp)
+
+
+ALL_CASES = CORE_CASES | MODEL_CASES
+
+
+def test_at_least_sixty_cases():
+    assert len(ALL_CASES) >= 60
+
+
+@pytest.mark.parametrize("call, error, words", ALL_CASES.values(), ids=ALL_CASES.keys())
 def test_clear_errors(call, error, words):
     with pytest.raises(error) as info:
         call()
     message = str(info.value)
+    assert "Traceback" not in message
     for word in words:
         assert word in message, f"{word!r} not in {message!r}"

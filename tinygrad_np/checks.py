@@ -15,7 +15,8 @@ def describe(value: Any) -> str:
     if isinstance(value, np.ndarray) or hasattr(value, "shape") and hasattr(value, "dtype"):
         return f"{type(value).__name__} of shape {tuple(value.shape)} and dtype {value.dtype}"
     text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    text = text if len(text) <= 60 else text[:57] + "..."
+    return text if isinstance(value, (int, float, str, type(None))) else f"{type(value).__name__} {text}"
 
 
 def is_int(value: Any) -> bool:
