@@ -55,7 +55,8 @@ class Optimizer:
 
     def step(self) -> None:
         """Update every parameter that has a gradient, or none (NonFiniteUpdateError)."""
-        updates = [(p, self.update(i, p)) for i, p in enumerate(self.params) if p.grad is not None]
+        with np.errstate(over="ignore", invalid="ignore"):  # reported below, clearly
+            updates = [(p, self.update(i, p)) for i, p in enumerate(self.params) if p.grad is not None]
         for p, u in updates:
             if not _finite(u):
                 raise NonFiniteUpdateError(self.params.index(p), _finite(p.grad))
