@@ -13,7 +13,7 @@ from tqdm import tqdm
 
 from . import functional as F
 from .autograd import no_grad
-from .checkpoint import check_matches, load_training, save_training
+from .checkpoint import CheckpointError, check_matches, load_training, save_training
 from .checks import check_choice, check_int, check_number, class_targets, describe
 from .optim import OPTIMIZERS, NonFiniteUpdateError, Optimizer, make_optimizer
 from .tensor import Tensor
@@ -136,6 +136,17 @@ def _restore(model: Any, optimizer: Optimizer, params: dict, optim_state: dict, 
     optimizer.load_state(optim_state)
 
 
+def _resume(model: Any, optimizer: Optimizer, path: str | os.PathLike) -> tuple[History, int]:
+    """Load a training checkpoint into model and optimizer; (history so far, next epoch)."""
+    params, optim_state, meta = load_training(path)
+    try:
+        history, done = History(**meta["history"]), int(meta["epoch"])
+    except (KeyError, TypeError, ValueError) as err:
+        raise CheckpointError(f"load: the metadata of {os.fspath(path)!r} is incomplete: {err!r}") from None
+    _restore(model, optimizer, params, optim_state, os.fspath(path))
+    return history, done + 1
+
+
 def fit(
     model: Any,
     X: Any,
@@ -186,49 +197,25 @@ def fit(
     named = list(model.named_parameters())
     history, first_epoch = History(), 1
     if resume:
-        params, optim_state, meta = load_training(checkpoint)
-        _restore(model, optimizer, params, optim_state, os.fspath(checkpoint))
-        history, first_epoch = History(**meta["history"]), meta["epoch"] + 1
+        history, first_epoch = _resume(model, optimizer, checkpoint)
         if verbose:
-            print(f"resumed from {os.fspath(checkpoint)} after epoch {meta['epoch']}", flush=True)
+            print(f"resumed from {os.fspath(checkpoint)} after epoch {first_epoch - 1}", flush=True)
     last_good = _snapshot(named, optimizer)
     epoch = first_epoch
     try:
         for epoch in range(first_epoch, epochs + 1):
-            start = time.perf_counter()
             order = np.random.default_rng(None if seed is None else [seed, epoch]).permutation(len(X))
-            bar = tqdm(
-                _batches(len(X), batch_size, order),
-                total=-(-len(X) // batch_size),
-                desc=f"epoch {epoch}/{epochs}",
-                disable=None if verbose else True,
-                leave=False,
-            )
-            total_loss, correct = 0.0, 0
-            for step, idx in enumerate(bar, start=1):
-                scores = model(Tensor(X[idx]))
-                batch_loss = LOSSES[loss_name](scores, targets[idx])
-                value = batch_loss.item()
-                try:
-                    if not np.isfinite(value):
-                        raise NonFiniteUpdateError(-1, False)
-                    optimizer.zero_grad()
-                    batch_loss.backward()
-                    optimizer.step()
-                except NonFiniteUpdateError as err:
-                    raise TrainingDivergedError(
-                        f"fit: {_culprit(err, optimizer, named)} became non-finite at epoch {epoch}, batch "
-                        f"{step}; the parameters are those of the last good step. The learning rate "
-                        f"(lr={lr}) is probably too high"
-                    ) from None
-                total_loss += value * len(idx)
-                correct += int((scores.data.argmax(axis=1) == labels[idx]).sum())
+            start = time.perf_counter()
+            mean_loss, accuracy = _train_epoch(
+                model, X, targets, labels, order, batch_size, optimizer, LOSSES[loss_name], named,
+                (epoch, epochs), verbose,
+            )  # fmt: skip
             seconds = time.perf_counter() - start
-            history.loss.append(total_loss / len(X))
-            history.accuracy.append(correct / len(X))
+            history.loss.append(mean_loss)
+            history.accuracy.append(accuracy)
             history.seconds.append(seconds)
             history.samples_per_second.append(len(X) / seconds)
-            line = f"epoch {epoch}/{epochs}  loss {history.loss[-1]:.4f}  train acc {100 * history.accuracy[-1]:.2f}%"
+            line = f"epoch {epoch}/{epochs}  loss {mean_loss:.4f}  train acc {100 * accuracy:.2f}%"
             if validation_data is not None:
                 val = evaluate(model, validation_data[0], validation_data[1], loss_name)
                 history.val_loss.append(val.loss)
@@ -236,20 +223,58 @@ def fit(
                 line += f"  val acc {100 * val.accuracy:.2f}%"
             last_good = _snapshot(named, optimizer)
             if checkpoint is not None:
-                meta = {"epoch": epoch, "history": asdict(history), "seed": seed, "batch_size": batch_size}
-                save_training(checkpoint, *last_good, meta)
+                save_training(checkpoint, *last_good, {"epoch": epoch, "history": asdict(history)})
             if verbose:
                 print(f"{line}  {seconds:.1f} s  {len(X) / seconds:,.0f} samples/s", flush=True)
     except KeyboardInterrupt:
         _restore(model, optimizer, *last_good, "the last complete epoch")
-        done = epoch - 1
-        where = (
-            f"saved in {os.fspath(checkpoint)}; continue with resume=True"
-            if checkpoint is not None and done >= first_epoch
-            else "not saved (pass `checkpoint` to save every epoch)"
-        )
+        saved = checkpoint if checkpoint is not None and epoch > 1 else None
+        where = f"saved in {os.fspath(saved)}; continue with resume=True" if saved else "not saved"
         raise TrainingInterrupted(
-            f"fit: interrupted during epoch {epoch}; the model is as after epoch {done}, {where}",
-            checkpoint=checkpoint if checkpoint is not None and done >= first_epoch else None,
+            f"fit: interrupted during epoch {epoch}; the model is as after epoch {epoch - 1}, {where}", saved
         ) from None
     return history
+
+
+def _train_epoch(
+    model: Any,
+    X: np.ndarray,
+    targets: np.ndarray,
+    labels: np.ndarray,
+    order: np.ndarray,
+    batch_size: int,
+    optimizer: Optimizer,
+    loss_fn: Callable[[Tensor, np.ndarray], Tensor],
+    named: list[tuple[str, Tensor]],
+    epoch_of: tuple[int, int],
+    verbose: int,
+) -> tuple[float, float]:
+    """One pass over X in the given order; (mean loss, accuracy) of the batches as trained."""
+    epoch, epochs = epoch_of
+    batches = tqdm(
+        _batches(len(X), batch_size, order),
+        total=-(-len(X) // batch_size),
+        desc=f"epoch {epoch}/{epochs}",
+        disable=None if verbose else True,  # None: silent when not a terminal
+        leave=False,
+    )
+    total_loss, correct = 0.0, 0
+    for step, idx in enumerate(batches, start=1):
+        scores = model(Tensor(X[idx]))
+        batch_loss = loss_fn(scores, targets[idx])
+        value = batch_loss.item()
+        try:
+            if not np.isfinite(value):
+                raise NonFiniteUpdateError(-1, False)
+            optimizer.zero_grad()
+            batch_loss.backward()
+            optimizer.step()
+        except NonFiniteUpdateError as err:
+            raise TrainingDivergedError(
+                f"fit: {_culprit(err, optimizer, named)} became non-finite at epoch {epoch}, batch {step}; the "
+                f"parameters are those of the last good step. The learning rate (lr={optimizer.lr}) is probably "
+                "too high"
+            ) from None
+        total_loss += value * len(idx)
+        correct += int((scores.data.argmax(axis=1) == labels[idx]).sum())
+    return total_loss / len(X), correct / len(X)
