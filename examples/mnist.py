@@ -18,12 +18,20 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from models.mnist_cnn import INPUT_SHAPE, build_mnist_cnn  # noqa: E402
 from tinygrad_np import CNN, Tensor  # noqa: E402
+from tinygrad_np.checkpoint import read_metadata  # noqa: E402
 from tinygrad_np.datasets import load_mnist  # noqa: E402
 from tinygrad_np.training import History, TrainingDivergedError, TrainingInterrupted  # noqa: E402
 from tinygrad_np.viz import draw_graph, render_graph  # noqa: E402
 
-DEFAULT_LR = {"sgd": 0.3, "momentum": 0.03, "adam": 0.001}
+DEFAULT_LR = {"sgd": 0.3, "momentum": 0.03, "adam": 0.001}  # for batch size 32 and cross-entropy
 HINGE_LR_SCALE = 0.25  # the hinge sums over 9 wrong classes: its gradients are larger
+GRAPH_SUFFIXES = (".svg", ".png", ".pdf", ".dot", ".gv")
+
+
+def default_lr(optimizer: str, loss: str, batch_size: int) -> float:
+    """The default learning rate: SGD's scales down with smaller batches (0.3 * batch / 32)."""
+    lr = DEFAULT_LR[optimizer] * (HINGE_LR_SCALE if loss == "hinge" else 1.0)
+    return lr * min(1.0, batch_size / 32) if optimizer != "adam" else lr
 
 
 def positive_int(text: str) -> int:
@@ -39,6 +47,14 @@ def positive_float(text: str) -> float:
     value = float(text)
     if not (np.isfinite(value) and value > 0):
         raise argparse.ArgumentTypeError(f"must be a number > 0, got {text}")
+    return value
+
+
+def at_least_20(text: str) -> int:
+    """argparse type: an int >= 20 (two images per class)."""
+    value = int(text)
+    if value < 20:
+        raise argparse.ArgumentTypeError(f"must be at least 20 (two images per class), got {text}")
     return value
 
 
@@ -58,7 +74,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--lr",
         type=positive_float,
         default=None,
-        help="learning rate (default: sgd 0.3, momentum 0.03, adam 0.001; a quarter of that with --loss hinge)",
+        help="learning rate (default: sgd 0.3, momentum 0.03, adam 0.001; sgd and momentum scaled by "
+        "batch size / 32 below 32; a quarter of that with --loss hinge)",
     )
     parser.add_argument("--batch-size", type=positive_int, default=32, help="mini-batch size; 1 is per-sample SGD")
     parser.add_argument("--loss", choices=["cross-entropy", "hinge"], default="cross-entropy")
@@ -68,7 +85,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--data", default="auto", help="auto (Kaggle, else bundled), kaggle, bundled, or a folder of IDX/CSV files"
     )
     parser.add_argument("--test-size", type=fraction, default=0.2, help="test fraction of the split (default 0.2)")
-    parser.add_argument("--limit", type=positive_int, default=None, help="use only this many labelled images")
+    parser.add_argument("--limit", type=at_least_20, default=None, help="use only this many labelled images (>= 20)")
     parser.add_argument("--save", metavar="PATH", help="save the trained parameters (.npz)")
     parser.add_argument("--load", metavar="PATH", help="evaluate a saved model (or checkpoint) instead of training")
     parser.add_argument(
@@ -86,13 +103,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.load and (args.save or args.resume):
         parser.error("--load evaluates a saved model; it cannot be combined with --save or --resume")
+    # Output paths are checked now, not after a long run.
+    for flag, path in (("--save", args.save), ("--plot", args.plot), ("--graph", args.graph),
+                       ("--checkpoint", args.checkpoint)):  # fmt: skip
+        folder = os.path.dirname(os.path.abspath(path)) if path else None
+        if folder and not os.path.isdir(folder):
+            parser.error(f"{flag}: folder {folder!r} does not exist")
+    if args.graph and not args.graph.lower().endswith(GRAPH_SUFFIXES):
+        parser.error(f"--graph: the file name must end in one of {', '.join(GRAPH_SUFFIXES)}, got {args.graph!r}")
     if args.plot:
+        if not args.plot.lower().endswith(".png"):
+            parser.error(f"--plot: the file name must end in .png, got {args.plot!r}")
         try:
             import matplotlib  # noqa: F401
         except ImportError:
-            parser.error("--plot needs matplotlib: pip install 'tinygrad_np[plot]'")
+            parser.error("--plot needs matplotlib: pip install matplotlib (or this project's [plot] extra)")
     if args.lr is None:
-        args.lr = DEFAULT_LR[args.optimizer] * (HINGE_LR_SCALE if args.loss == "hinge" else 1.0)
+        args.lr = default_lr(args.optimizer, args.loss, args.batch_size)
     return args
 
 
@@ -111,6 +138,7 @@ def plot_history(history: History, path: str) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     epochs = range(1, len(history.loss) + 1)
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
@@ -123,6 +151,7 @@ def plot_history(history: History, path: str) -> None:
         right.plot(epochs, [100 * a for a in history.val_accuracy], label="test")
     right.set(xlabel="epoch", ylabel="accuracy (%)", title="Accuracy")
     for ax in (left, right):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.legend()
         ax.grid(alpha=0.3)
     fig.tight_layout()
@@ -152,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"data: {data.description}")
     print(f"train {len(data.X_train):,} images, test {len(data.X_test):,} images, shape {data.X_train.shape[1:]}")
 
+    split = {"data": args.data, "seed": args.seed, "test_size": args.test_size, "limit": args.limit}
     model = build_mnist_cnn(seed=args.seed)
     print(model.summary(INPUT_SHAPE))
     loss = args.loss.replace("-", "_")
@@ -160,10 +190,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.load:
         model.load(args.load)
         print(f"loaded parameters from {args.load}")
+        trained_on = (read_metadata(args.load) or {}).get("split")
+        if trained_on and trained_on != split:
+            print(f"warning: this model was trained on the split {trained_on}, not {split}: the test images "
+                  "below may include images it was trained on", file=sys.stderr)  # fmt: skip
     else:
         print(
-            f"training: {args.epochs} epochs, {args.optimizer} lr={args.lr}, batch {args.batch_size}, "
-            f"{args.loss} loss, seed {args.seed}"
+            f"training: {args.epochs} epoch{'s' * (args.epochs != 1)}, {args.optimizer} lr={args.lr:g}, "
+            f"batch {args.batch_size}, {args.loss} loss, seed {args.seed}"
         )
         history = model.fit(
             data.X_train,
@@ -179,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
             resume=bool(args.resume),
         )
         if args.save:
-            print(f"saved parameters to {model.save(args.save)}")
+            print(f"saved parameters to {model.save(args.save, metadata={'split': split})}")
         if args.plot:
             plot_history(history, args.plot)
             print(f"saved training curves to {args.plot}")
@@ -206,7 +240,7 @@ def run(argv: list[str] | None = None) -> int:
             print(f"continue with: python examples/mnist.py --resume {stop.checkpoint} (and the same flags)",
                   file=sys.stderr)  # fmt: skip
         return 130
-    except (TrainingDivergedError, ValueError, TypeError, OSError) as err:
+    except (TrainingDivergedError, ValueError, TypeError, OSError, RuntimeError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
 

@@ -71,6 +71,29 @@ def test_losses_and_optimizers_train(loss, optimizer):
     assert accuracy(result.stdout) >= 80.0
 
 
+def test_loading_on_another_split_warns(tmp_path):
+    path = tmp_path / "cnn.npz"
+    assert run("--limit", "500", "--epochs", "1", "--save", str(path)).returncode == 0
+    same = run("--limit", "500", "--load", str(path))
+    other = run("--limit", "500", "--load", str(path), "--seed", "1")
+    assert same.returncode == other.returncode == 0
+    assert "warning" not in same.stderr and "may include images it was trained on" in other.stderr
+
+
+def test_batch_size_one_learns_with_the_default_lr():
+    result = run("--limit", "1000", "--epochs", "2", "--batch-size", "1")
+    assert result.returncode == 0 and "lr=0.009375" in result.stdout
+    assert accuracy(result.stdout) >= 80.0
+
+
+def test_runtime_errors_are_one_line_not_a_traceback(tmp_path):
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"garbage")
+    for args in (["--load", str(bad)], ["--data", str(tmp_path / "missing")]):
+        result = run(*args)
+        assert result.returncode == 1 and result.stderr.startswith("error: ") and "Traceback" not in result.stderr
+
+
 def test_plot_writes_a_png(tmp_path):
     path = tmp_path / "curves.png"
     result = run("--limit", "500", "--epochs", "2", "--plot", str(path))
@@ -95,6 +118,11 @@ def test_help_lists_every_flag():
         (["--loss", "mse"], "--loss"),
         (["--optimizer", "rmsprop"], "--optimizer"),
         (["--load", "a.npz", "--save", "b.npz"], "--load"),
+        (["--limit", "5"], "--limit"),
+        (["--save", "/no/such/dir/cnn.npz"], "--save"),
+        (["--plot", "/no/such/dir/p.png"], "--plot"),
+        (["--plot", "curves.txt"], "--plot"),
+        (["--graph", "g.jpg"], "--graph"),
     ],
 )
 def test_bad_flags_exit_2_naming_the_flag(args, words):

@@ -30,6 +30,8 @@ def load_arrays(path: str | os.PathLike) -> dict[str, np.ndarray]:
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise FileNotFoundError(f"load: checkpoint file {path!r} does not exist")
+    if not zipfile.is_zipfile(path):
+        raise CheckpointError(f"load: {path!r} is not a checkpoint: not an .npz (zip) archive")
     try:
         with np.load(path, allow_pickle=False) as archive:
             return {name: archive[name] for name in archive.files}
@@ -60,10 +62,21 @@ PARAM, OPTIM, META = "param/", "optim/", "meta"
 
 
 def model_arrays(arrays: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """The parameters in a file: all arrays of a `save` file, the `param/` ones of a training checkpoint."""
+    """The parameters in a file: the arrays of a `save` file, the `param/` ones of a training checkpoint."""
     if any(name.startswith(PARAM) for name in arrays):
         return {name[len(PARAM) :]: a for name, a in arrays.items() if name.startswith(PARAM)}
-    return dict(arrays)
+    return {name: a for name, a in arrays.items() if name != META}
+
+
+def read_metadata(path: str | os.PathLike) -> dict | None:
+    """The JSON metadata stored in a file by `save(..., metadata=)` or a training checkpoint, if any."""
+    arrays = load_arrays(path)
+    if META not in arrays:
+        return None
+    try:
+        return json.loads(str(arrays[META]))
+    except ValueError as err:
+        raise CheckpointError(f"load: the metadata of {os.fspath(path)!r} is corrupt: {err}") from None
 
 
 def save_training(
@@ -80,11 +93,8 @@ def save_training(
 def load_training(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict]:
     """(parameters, optimizer state, meta) of a checkpoint written by `save_training`."""
     arrays = load_arrays(path)
-    if META not in arrays or arrays[META].dtype.kind != "U":
+    meta = read_metadata(path)
+    if meta is None or not any(name.startswith(PARAM) for name in arrays):
         raise CheckpointError(f"load: {os.fspath(path)!r} is not a training checkpoint (no metadata)")
-    try:
-        meta = json.loads(str(arrays[META]))
-    except ValueError as err:
-        raise CheckpointError(f"load: the metadata of {os.fspath(path)!r} is corrupt: {err}") from None
     optim = {k[len(OPTIM) :]: v for k, v in arrays.items() if k.startswith(OPTIM)}
     return model_arrays(arrays), optim, meta

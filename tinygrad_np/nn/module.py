@@ -3,6 +3,7 @@ by walking attributes (Tensors that require grad, Modules, and lists/tuples of t
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -60,9 +61,13 @@ class Module:
         for t in self.parameters():
             t.grad = None
 
-    def save(self, path: str | os.PathLike) -> str:
-        """Write the parameters to an `.npz` file atomically (no pickle); return the path written."""
-        return checkpoint.save_arrays(path, {name: t.data for name, t in self.named_parameters()})
+    def save(self, path: str | os.PathLike, metadata: dict | None = None) -> str:
+        """Write the parameters (and optional JSON-able `metadata`) to an `.npz` file atomically,
+        without pickle; return the path written. `checkpoint.read_metadata(path)` reads it back."""
+        arrays = {name: t.data for name, t in self.named_parameters()}
+        if metadata is not None:
+            arrays[checkpoint.META] = np.array(json.dumps(metadata))
+        return checkpoint.save_arrays(path, arrays)
 
     def load(self, path: str | os.PathLike) -> Module:
         """Load parameters saved by `save` (or a training checkpoint); every name and shape must
