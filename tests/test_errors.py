@@ -178,7 +178,7 @@ MODEL_CASES = {
         ["fit", "resume", "`checkpoint`"],
     ),
     "evaluate labels": (lambda: _model().evaluate(_X, _y - 1), ValueError, ["evaluate", "`y`", "-1"]),
-    "predict 3-D": (lambda: _model().predict(_X[:, :, :, 0]), ValueError, ["`x`", "4-D"]),
+    "predict 3-D": (lambda: _model().predict(_X[:, :, :, 0]), ValueError, ["predict", "`X`", "(8, 28, 28)"]),
     "sgd lr": (lambda: optim.SGD(_model().parameters(), lr=-1), ValueError, ["SGD", "`lr`"]),
     "sgd momentum": (lambda: optim.SGD(_model().parameters(), lr=0.1, momentum=1.5), ValueError, ["SGD", "`momentum`"]),
     "sgd no params": (lambda: optim.SGD([], lr=0.1), ValueError, ["SGD", "`params`", "empty"]),

@@ -239,3 +239,9 @@ def test_checkpoints_keep_the_usual_permissions(tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert os.stat(path).st_mode & 0o777 == 0o666 & ~mask
+
+
+def test_unscaled_pixels_warn():
+    X, y = blobs()
+    with pytest.warns(UserWarning, match="X / 255"):
+        small_model().fit(X * 255, y, epochs=1, lr=0.01, verbose=0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
@@ -66,6 +67,8 @@ def check_features(fn: str, X: Any) -> np.ndarray:
         )
     if array.ndim < 2 or len(array) == 0:
         raise ValueError(f"{fn}: `X` must be a non-empty batch (N, ...), got shape {array.shape}")
+    if not np.isfinite(array.sum()) and not np.all(np.isfinite(array)):
+        raise ValueError(f"{fn}: `X` contains NaN or infinite values (at {np.argwhere(~np.isfinite(array))[0]})")
     return np.ascontiguousarray(array)  # batches gathered from a C-ordered array stay fast
 
 
@@ -76,6 +79,8 @@ def check_labels(fn: str, y: Any, n: int, num_classes: int) -> np.ndarray:
 
 def _num_classes(model: Callable[[Tensor], Tensor], X: np.ndarray, fn: str) -> int:
     """Run one sample through the model: validates the input shape early; gives K."""
+    if hasattr(model, "check_input"):
+        model.check_input(fn, X.shape)
     try:
         with no_grad():
             scores = model(Tensor(X[:1]))
@@ -112,6 +117,8 @@ def evaluate(
 def predict_scores(model: Callable[[Tensor], Tensor], X: Any, batch_size: int = 500) -> np.ndarray:
     """The model's scores for every row of X, in batches, without recording a graph."""
     X = check_features("predict", X)
+    if hasattr(model, "check_input"):
+        model.check_input("predict", X.shape)
     with no_grad():
         return np.concatenate([model(Tensor(X[idx])).data for idx in _batches(len(X), batch_size)])
 
@@ -175,6 +182,12 @@ def fit(
     Prints one line per epoch unless verbose=0; returns a History.
     """
     X = check_features("fit", X)
+    if np.abs(X).max() > 100:
+        warnings.warn(
+            f"fit: `X` has values up to {np.abs(X).max():g}; unscaled inputs (pixels 0-255) make training "
+            "stall or diverge: scale them, e.g. X / 255",
+            stacklevel=2,
+        )
     epochs = check_int("fit", "epochs", epochs, minimum=1)
     lr = check_number("fit", "lr", lr, minimum=0.0, exclusive=True)
     batch_size = check_int("fit", "batch_size", batch_size, minimum=1)

@@ -109,8 +109,9 @@ def _read_source(source: str | os.PathLike, timeout: float, log: Callable[[str],
                 raise  # a bad file in kagglehub's cache: the message names it
             if source == "kaggle":
                 raise DatasetUnavailableError(
-                    f"{err}. Use source='bundled' ({BUNDLED_WHAT}, 10,000 images shipped with tinygrad_np) or a "
-                    f"folder of MNIST files; a kagglehub cache holding {kaggle.KAGGLE_HANDLE} also works offline"
+                    f"{err}. Use source='bundled' (--data bundled: {BUNDLED_WHAT}, 10,000 images shipped with "
+                    f"tinygrad_np) or a folder of MNIST files; a kagglehub cache holding {kaggle.KAGGLE_HANDLE} "
+                    "also works offline"
                 ) from err
             if log is not None:
                 reason = str(err) if isinstance(err, DatasetUnavailableError) else f"Kaggle data unusable ({err})"
@@ -125,7 +126,7 @@ def _read_source(source: str | os.PathLike, timeout: float, log: Callable[[str],
                 f"load_mnist: `source` must be one of {SOURCES} or a path to a folder of MNIST files, "
                 f"got {source!r} (no such folder either)"
             )
-        raise FileNotFoundError(f"load_mnist: `source` folder {path!r} does not exist")
+        raise FileNotFoundError(f"load_mnist: `source` path {path!r} does not exist (give a folder or a CSV file)")
     return (*_local(path), os.fspath(source))
 
 

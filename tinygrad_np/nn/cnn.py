@@ -64,6 +64,23 @@ class CNN(Module):
                 return last.weighted_sum(h)
         return last(h)
 
+    def check_input(self, fn: str, shape: tuple[int, ...]) -> None:
+        """Refuse a batch shape the first layer cannot take, saying what it expects (and when a
+        batch of images looks channels-first)."""
+        first = self.layers[0]
+        if isinstance(first, Conv2D):
+            c = first.n_channels
+            if len(shape) != 4 or shape[3] != c:
+                hint = ""
+                if len(shape) == 4 and shape[1] == c:
+                    hint = "; it looks channels-first (N, C, H, W): use X.transpose(0, 2, 3, 1)"
+                raise ValueError(
+                    f"{fn}: `X` must be channels-last images (N, H, W, {c}) for {first.label()}, "
+                    f"got shape {shape}{hint}"
+                )
+        elif isinstance(first, Dense) and (len(shape) != 2 or shape[1] != first.n_inputs):
+            raise ValueError(f"{fn}: `X` must have shape (N, {first.n_inputs}) for {first.label()}, got {shape}")
+
     def predict_proba(self, X: Any, batch_size: int = 500) -> np.ndarray:
         """Class probabilities (N, K): softmax of the scores."""
         scores = training.predict_scores(self, X, batch_size)
