@@ -29,9 +29,10 @@ class MLP(tg.nn.Module):
 
 parser = argparse.ArgumentParser(description=__doc__)
 parser.add_argument("--epochs", type=int, default=5)
+parser.add_argument("--data", default="auto", help="auto, kaggle, bundled, or a folder of IDX/CSV files")
 args = parser.parse_args()
 
-data = load_mnist("auto", seed=0)
+data = load_mnist(args.data, seed=0)
 model = MLP()
 optimizer = tg.optim.SGD(model.parameters(), lr=0.1)
 rng = np.random.default_rng(0)
