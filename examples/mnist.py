@@ -34,12 +34,21 @@ def default_lr(optimizer: str, loss: str, batch_size: int) -> float:
     return lr * min(1.0, batch_size / 32) if optimizer != "adam" else lr
 
 
-def positive_int(text: str) -> int:
-    """argparse type: an int >= 1."""
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {text}")
-    return value
+def int_at_least(minimum: int, why: str = ""):
+    """argparse type: an int >= minimum."""
+
+    def parse(text: str) -> int:
+        value = int(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}{why}, got {text}")
+        return value
+
+    parse.__name__ = "int"  # argparse names it in "invalid int value: 'x'"
+    return parse
+
+
+positive_int = int_at_least(1)
+at_least_20 = int_at_least(20, " (two images per class)")
 
 
 def positive_float(text: str) -> float:
@@ -47,14 +56,6 @@ def positive_float(text: str) -> float:
     value = float(text)
     if not (np.isfinite(value) and value > 0):
         raise argparse.ArgumentTypeError(f"must be a number > 0, got {text}")
-    return value
-
-
-def at_least_20(text: str) -> int:
-    """argparse type: an int >= 20 (two images per class)."""
-    value = int(text)
-    if value < 20:
-        raise argparse.ArgumentTypeError(f"must be at least 20 (two images per class), got {text}")
     return value
 
 
