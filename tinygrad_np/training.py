@@ -214,7 +214,7 @@ def fit(
         if verbose:
             print(f"resumed from {os.fspath(checkpoint)} after epoch {first_epoch - 1}", flush=True)
     last_good = _snapshot(named, optimizer)
-    epoch = first_epoch
+    completed = first_epoch - 1
     try:
         for epoch in range(first_epoch, epochs + 1):
             order = np.random.default_rng(None if seed is None else [seed, epoch]).permutation(len(X))
@@ -234,17 +234,18 @@ def fit(
                 history.val_loss.append(val.loss)
                 history.val_accuracy.append(val.accuracy)
                 line += f"  val acc {100 * val.accuracy:.2f}%"
-            last_good = _snapshot(named, optimizer)
+            state = _snapshot(named, optimizer)
             if checkpoint is not None:
-                save_training(checkpoint, *last_good, {"epoch": epoch, "history": asdict(history)})
+                save_training(checkpoint, *state, {"epoch": epoch, "history": asdict(history)})
+            last_good, completed = state, epoch  # together: Ctrl-C restores what the file holds
             if verbose:
                 print(f"{line}  {seconds:.1f} s  {len(X) / seconds:,.0f} samples/s", flush=True)
     except KeyboardInterrupt:
         _restore(model, optimizer, *last_good, "the last complete epoch")
-        saved = checkpoint if checkpoint is not None and epoch > 1 else None
+        saved = checkpoint if checkpoint is not None and completed > 0 else None
         where = f"saved in {os.fspath(saved)}; continue with resume=True" if saved else "not saved"
         raise TrainingInterrupted(
-            f"fit: interrupted during epoch {epoch}; the model is as after epoch {epoch - 1}, {where}", saved
+            f"fit: interrupted during epoch {completed + 1}; the model is as after epoch {completed}, {where}", saved
         ) from None
     return history
 
