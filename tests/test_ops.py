@@ -134,3 +134,12 @@ def test_fused_conv_relu_maxpool_equals_the_three_ops(case):
         grads.append([out.numpy()] + [t.grad for t in tensors])
     for fused, plain in zip(*grads):
         np.testing.assert_allclose(fused, plain, rtol=1e-12, atol=1e-12)
+
+
+def test_gradient_error_reports_the_worst_difference(registered):
+    from tinygrad_np.gradcheck import gradient_error
+
+    registered("wrong_cube", _WrongCube)
+    x = np.array([1.0, -2.0, 0.5])
+    assert gradient_error(lambda t: t * t * t, x) < 1e-6
+    assert gradient_error(lambda t: t.wrong_cube(), x) == pytest.approx(4.0, rel=1e-4)  # |8 - 12| at x = -2
