@@ -18,6 +18,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from models.mnist_cnn import INPUT_SHAPE, build_mnist_cnn  # noqa: E402
 from tinygrad_np import CNN, Tensor  # noqa: E402
+from tinygrad_np.autograd import topological_order  # noqa: E402
 from tinygrad_np.checkpoint import read_metadata  # noqa: E402
 from tinygrad_np.datasets import load_mnist  # noqa: E402
 from tinygrad_np.training import History, TrainingDivergedError, TrainingInterrupted  # noqa: E402
@@ -166,6 +167,8 @@ def draw_training_step(model: CNN, X: np.ndarray, y: np.ndarray, loss: str, path
     try:
         batch_loss = getattr(model(Tensor(X[:32], name="input")), loss)(y[:32])
         batch_loss.name = "loss"
+        for tensor in topological_order([batch_loss], grad_only=False):
+            tensor.retain_grad()  # so that every tensor, not only the parameters, shows its gradient
         batch_loss.backward()
         written = render_graph(draw_graph(batch_loss, params=model, show_grad=True), path)
         print(f"saved the graph of one training step to {written} (drawn layer by layer)")

@@ -139,6 +139,7 @@ def test_graph_of_one_training_step(tmp_path):
     for label in ("Conv2D(8, 3x3, relu)", "Pooling(max 2x2, stride 2)", "Flatten", "Dense(128, relu)",
                   "Dense(10, softmax)", "layers.0.filters", "input", "loss", "cross_entropy mean"):  # fmt: skip
         assert label in svg
+    assert svg.count("grad ") >= 13  # every parameter and every intermediate shows its gradient
 
 
 def test_ctrl_c_saves_the_last_epoch_and_resume_finishes_like_an_uninterrupted_run(tmp_path):
