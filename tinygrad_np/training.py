@@ -182,9 +182,10 @@ def fit(
     Prints one line per epoch unless verbose=0; returns a History.
     """
     X = check_features("fit", X)
-    if np.abs(X).max() > 100:
+    largest = float(np.abs(X).max())
+    if largest > 100:
         warnings.warn(
-            f"fit: `X` has values up to {np.abs(X).max():g}; unscaled inputs (pixels 0-255) make training "
+            f"fit: `X` has values up to {largest:g}; unscaled inputs (pixels 0-255) make training "
             "stall or diverge: scale them, e.g. X / 255",
             stacklevel=2,
         )

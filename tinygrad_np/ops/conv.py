@@ -12,7 +12,7 @@ from numpy.lib.stride_tricks import as_strided
 from ..autograd import Op
 from .linalg import column_sums
 from .registry import register
-from .windows import output_size, pad_image, scatter_windows, unpad_image
+from .windows import first_max_masks, output_size, pad_image, scatter_windows, unpad_image
 
 
 def im2col(x: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int], pool: int = 1) -> np.ndarray:
@@ -115,11 +115,7 @@ class Conv2dReluMaxPool2d(Op):
         n, hp, wp, _ = grad.shape
         grad_pooled = grad.reshape(-1, c_out) * self.active
         grad_blocks = np.empty_like(self.blocks)
-        taken = np.zeros(self.pooled.shape, dtype=bool)
-        for block, grad_block in zip(self.blocks, grad_blocks):  # pool * pool window offsets
-            hit = block == self.pooled
-            hit &= ~taken
-            taken |= hit
+        for grad_block, hit in zip(grad_blocks, first_max_masks(self.blocks, self.pooled)):  # pool * pool offsets
             np.multiply(grad_pooled, hit, out=grad_block)
         grad_z = grad_blocks.reshape(-1, c_out)
         grad_x = grad_w = None

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..autograd import Op
 from .registry import register
-from .windows import kernel_offsets, output_size, scatter_windows, sliding_windows
+from .windows import first_max_masks, kernel_offsets, output_size, scatter_windows, sliding_windows
 
 
 @register("max_pool2d")
@@ -31,11 +31,8 @@ class MaxPool2d(Op):
 
     def backward(self, grad):
         grad_x = np.zeros_like(self.x)
-        taken = np.zeros(self.out.shape, dtype=bool)
-        for _, _, window in self.offsets:
-            hit = self.x[window] == self.out
-            hit &= ~taken
-            taken |= hit
+        windows = [window for _, _, window in self.offsets]
+        for window, hit in zip(windows, first_max_masks((self.x[w] for w in windows), self.out)):
             grad_x[window] += grad * hit
         return grad_x
 

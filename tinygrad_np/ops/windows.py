@@ -34,6 +34,17 @@ def kernel_offsets(kernel: tuple[int, int], stride: tuple[int, int], out_hw: tup
             yield i, j, (slice(None), slice(i, i + sh * (ho - 1) + 1, sh), slice(j, j + sw * (wo - 1) + 1, sw))
 
 
+def first_max_masks(candidates, maximum: np.ndarray):
+    """For arrays compared in order whose elementwise maximum is `maximum`, yield one mask each:
+    where that array is the first to reach the maximum. Ties go to the first, like PyTorch."""
+    taken = np.zeros(maximum.shape, dtype=bool)
+    for candidate in candidates:
+        hit = candidate == maximum
+        hit &= ~taken
+        taken |= hit
+        yield hit
+
+
 def scatter_windows(pieces: np.ndarray, image_shape: tuple[int, ...], stride: tuple[int, int]) -> np.ndarray:
     """Sum `pieces` of shape (kh, kw, N, Ho, Wo, C) onto a zero image of `image_shape`.
 
