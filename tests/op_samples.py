@@ -8,13 +8,14 @@ and kinks (ReLU at 0, equal maxima) so finite differences are meaningful.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-rng = np.random.default_rng(1234)
+rng = np.random.default_rng()  # reseeded per op by `_seeded`: adding a sample to one op changes no other
 
 
 @dataclass
@@ -84,14 +85,14 @@ def unary(torch_fn: str, make: Callable[..., np.ndarray] = normal) -> list[Sampl
 
 
 def reduction(torch_name: str, make: Callable[..., np.ndarray] = normal) -> list[Sample]:
-    def case(desc: str, axis: Any, keepdims: bool) -> Sample:
+    def case(desc: str, axis: Any, keepdims: bool, shape: tuple[int, ...] = (3, 4, 5)) -> Sample:
         def ref(x):
             if axis is None:
                 result = getattr(x, torch_name)()
                 return result.reshape((1,) * x.ndim) if keepdims else result
             return getattr(x, torch_name)(dim=axis, keepdim=keepdims)
 
-        return Sample(desc, (make(3, 4, 5),), {"axis": axis, "keepdims": keepdims}, ref)
+        return Sample(desc, (make(*shape),), {"axis": axis, "keepdims": keepdims}, ref)
 
     return [
         case("all axes", None, False),
@@ -99,6 +100,9 @@ def reduction(torch_name: str, make: Callable[..., np.ndarray] = normal) -> list
         case("axis 1", 1, False),
         case("axis -1 keepdims", -1, True),
         case("axes (0, 2)", (0, 2), False),
+        case("vector", 0, False, (4,)),
+        case("0-D, axis 0", 0, False, ()),
+        case("0-D, axis -1 keepdims", -1, True, ()),
     ]
 
 
@@ -163,72 +167,81 @@ def pad(desc: str, shape, pad_width, value=0.0) -> Sample:
 
 
 _labels = np.array([2, 0, 3, 1, 3])
-_probs = rng.dirichlet(np.ones(4), size=5)
+_probs = np.random.default_rng(4).dirichlet(np.ones(4), size=5)
 
-SAMPLES: dict[str, list[Sample]] = {
-    "add": binary("add"),
-    "sub": binary("sub"),
-    "mul": binary("mul"),
-    "div": binary("div", make_b=positive),
-    "pow": [
+BUILDERS: dict[str, Callable[[], list[Sample]]] = {
+    "add": lambda: binary("add"),
+    "sub": lambda: binary("sub"),
+    "mul": lambda: binary("mul"),
+    "div": lambda: binary("div", make_b=positive),
+    "pow": lambda: [
         Sample("tensor exponent", (positive(3, 4), normal(3, 4)), torch=lambda a, b: a**b),
         Sample("broadcast exponent", (positive(3, 4), normal(4)), torch=lambda a, b: a**b),
+        Sample("constant exponent 0, zero base", (np.array([0.0, 1.5, -2.0]),), torch=lambda a: a**0, consts=(0.0,)),
+        Sample("constant exponent 2, zero base", (np.array([0.0, 1.5, -2.0]),), torch=lambda a: a**2, consts=(2.0,)),
     ],
-    "neg": unary("neg"),
-    "exp": unary("exp"),
-    "log": unary("log", positive),
-    "sqrt": unary("sqrt", positive),
-    "relu": unary("relu", away_from_zero),
-    "sigmoid": unary("sigmoid"),
-    "tanh": unary("tanh"),
-    "matmul": [
+    "neg": lambda: unary("neg"),
+    "exp": lambda: unary("exp"),
+    "log": lambda: unary("log", positive),
+    "sqrt": lambda: unary("sqrt", positive),
+    "relu": lambda: unary("relu", away_from_zero),
+    "sigmoid": lambda: unary("sigmoid"),
+    "tanh": lambda: unary("tanh"),
+    "matmul": lambda: [
         Sample("2-D", (normal(3, 4), normal(4, 5)), torch=lambda a, b: a @ b),
         Sample("batched", (normal(2, 3, 4), normal(2, 4, 5)), torch=lambda a, b: a @ b),
         Sample("batch broadcast", (normal(2, 1, 3, 4), normal(3, 4, 2)), torch=lambda a, b: a @ b),
         Sample("matrix-vector", (normal(3, 4), normal(4)), torch=lambda a, b: a @ b),
         Sample("vector-matrix", (normal(4), normal(4, 5)), torch=lambda a, b: a @ b),
+        Sample("vector-vector (dot product)", (normal(4), normal(4)), torch=lambda a, b: a @ b),
+        Sample("vector-batch", (normal(4), normal(2, 4, 3)), torch=lambda a, b: a @ b),
+        Sample("batch-vector", (normal(2, 3, 4), normal(4)), torch=lambda a, b: a @ b),
     ],
-    "linear": [
+    "linear": lambda: [
         Sample("batch of 3", (normal(3, 4), normal(4, 5), normal(5)), torch=lambda x, w, b: x @ w + b),
         Sample(
             "batch of 1 (outer-product path)", (normal(1, 4), normal(4, 2), normal(2)), torch=lambda x, w, b: x @ w + b
         ),
     ],
-    "sum": reduction("sum"),
-    "mean": reduction("mean"),
-    "max": reduction("amax", distinct),
-    "softmax": [
+    "sum": lambda: reduction("sum"),
+    "mean": lambda: reduction("mean"),
+    "max": lambda: reduction("amax", distinct),
+    "softmax": lambda: [
         Sample("last axis", (normal(3, 5),), {"axis": -1}, lambda x: _torch().softmax(x, -1)),
         Sample("axis 0", (normal(3, 4, 2),), {"axis": 0}, lambda x: _torch().softmax(x, 0)),
+        Sample("vector", (normal(5),), {}, lambda x: _torch().softmax(x, -1)),
+        Sample("0-D", (normal(),), {}, lambda x: _torch().softmax(x, -1)),
     ],
-    "log_softmax": [
+    "log_softmax": lambda: [
         Sample("last axis", (normal(3, 5),), {"axis": -1}, lambda x: _torch().log_softmax(x, -1)),
         Sample("axis 1", (normal(3, 4, 2),), {"axis": 1}, lambda x: _torch().log_softmax(x, 1)),
+        Sample("0-D, axis 0", (normal(),), {"axis": 0}, lambda x: _torch().log_softmax(x, 0)),
     ],
-    "reshape": [
+    "reshape": lambda: [
         Sample("to 2-D", (normal(2, 3, 4),), torch=lambda x: x.reshape(6, 4), consts=((6, 4),)),
         Sample("inferred -1", (normal(2, 3, 4),), torch=lambda x: x.reshape(4, -1), consts=(4, -1)),
     ],
-    "flatten": [
+    "flatten": lambda: [
         Sample("all", (normal(2, 3, 4),), {}, lambda x: x.flatten()),
         Sample("from axis 1 (layer)", (normal(2, 3, 4, 2),), {"start_dim": 1}, lambda x: x.flatten(1)),
         Sample("middle axes", (normal(2, 3, 4, 2),), {"start_dim": 1, "end_dim": 2}, lambda x: x.flatten(1, 2)),
+        Sample("0-D to (1,)", (normal(),), {}, lambda x: x.flatten()),
     ],
-    "transpose": [
+    "transpose": lambda: [
         Sample("reverse", (normal(2, 3, 4),), {}, lambda x: x.permute(2, 1, 0)),
         Sample("NCHW to NHWC", (normal(2, 3, 4, 5),), {"axes": (0, 2, 3, 1)}, lambda x: x.permute(0, 2, 3, 1)),
     ],
-    "getitem": [
+    "getitem": lambda: [
         getitem("int and slice", (1, slice(0, 4, 2))),
         getitem("ellipsis and negative", (Ellipsis, -1)),
         getitem("integer array, repeated", np.array([0, 2, 2, 3])),
         getitem("boolean mask", np.array([True, False, True, True])),
     ],
-    "pad": [
+    "pad": lambda: [
         pad("one pair per axis", (2, 3, 4), ((0, 0), (1, 2), (2, 1))),
         pad("int, value", (3, 4), 1, 0.5),
     ],
-    "conv2d": [
+    "conv2d": lambda: [
         conv("stride 1, padding 0, bias", (2, 5, 6, 3), (3, 3, 3, 4), True),
         conv("stride 1, padding 1, no bias", (2, 5, 4, 2), (3, 3, 2, 3), False, 1, 1),
         conv("stride 2, padding 1, bias", (2, 7, 6, 3), (3, 3, 3, 2), True, 2, 1),
@@ -236,25 +249,25 @@ SAMPLES: dict[str, list[Sample]] = {
         conv("padding valid, stride pair, non-square input", (2, 8, 5, 1), (3, 2, 1, 4), True, (2, 1), "valid"),
         conv("padding pair, single channel (MNIST-like)", (3, 6, 6, 1), (3, 3, 1, 8), True, 1, (1, 2)),
     ],
-    "conv2d_relu_maxpool2d": [
+    "conv2d_relu_maxpool2d": lambda: [
         fused("MNIST layer shape: 3x3 pad 1, pool 2", (2, 6, 6, 1), (3, 3, 1, 4), 1, 1),
         fused("stride 2, several channels", (2, 9, 8, 2), (3, 3, 2, 3), 2, 1),
         fused("pool 3, odd size (floor drops a row)", (1, 8, 7, 2), (2, 2, 2, 3), 1, 0, 3),
         fused("padding same, non-square kernel", (2, 5, 6, 2), (2, 3, 2, 2), 1, "same"),
     ],
-    "max_pool2d": [
+    "max_pool2d": lambda: [
         pool("max_pool2d", "2x2 stride 2", (2, 6, 4, 3), 2),
         pool("max_pool2d", "overlapping 3x3 stride 2", (2, 7, 7, 2), 3, 2),
         pool("max_pool2d", "non-dividing 2x2 on 5x7", (1, 5, 7, 3), 2),
         pool("max_pool2d", "non-square kernel", (2, 6, 5, 2), (3, 2), (1, 2)),
     ],
-    "avg_pool2d": [
+    "avg_pool2d": lambda: [
         pool("avg_pool2d", "2x2 stride 2", (2, 6, 4, 3), 2),
         pool("avg_pool2d", "overlapping 3x3 stride 2", (2, 7, 7, 2), 3, 2),
         pool("avg_pool2d", "non-dividing 2x2 on 5x7", (1, 5, 7, 3), 2),
         pool("avg_pool2d", "non-square kernel", (2, 6, 5, 2), (3, 2), (1, 2)),
     ],
-    "cross_entropy": [
+    "cross_entropy": lambda: [
         cross_entropy("index targets, mean", normal(5, 4), _labels),
         cross_entropy("index targets, sum", normal(5, 4), _labels, "sum"),
         cross_entropy("index targets, none", normal(5, 4), _labels, "none"),
@@ -262,10 +275,20 @@ SAMPLES: dict[str, list[Sample]] = {
         cross_entropy("probability targets", normal(5, 4), _probs, "none"),
         cross_entropy("large logits (1e4)", normal(5, 4) * 1e4 / 3, _labels, "none"),
     ],
-    "hinge": [
+    "hinge": lambda: [
         # Scores on a 0.3 grid keep every margin + s_j - s_y at least 0.1 away from the kink.
         hinge("index targets, mean", distinct(5, 4) * 6, _labels),
         hinge("index targets, sum, margin 2", distinct(5, 4) * 6, _labels, 2.0, "sum"),
         hinge("one-hot targets, none", distinct(5, 4) * 6, one_hot(_labels, 4), 1.0, "none"),
     ],
 }
+
+
+def _seeded(name: str, build: Callable[[], list[Sample]]) -> list[Sample]:
+    """Build one op's samples from a generator seeded by the op's name alone."""
+    global rng
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
+    return build()
+
+
+SAMPLES: dict[str, list[Sample]] = {name: _seeded(name, build) for name, build in BUILDERS.items()}

@@ -42,8 +42,7 @@ def test_float32_in_float32_out(name, sample):
 
 
 @pytest.mark.parametrize("name, sample", CASES)
-def test_matches_pytorch(name, sample):
-    torch = pytest.importorskip("torch")
+def test_matches_pytorch(name, sample, torch):
     ours = [Tensor(a.astype(np.float32), requires_grad=True) for a in sample.args]
     theirs = [torch.tensor(a.astype(np.float32), requires_grad=True) for a in sample.args]
     out = run(name, sample, *ours)
@@ -143,3 +142,28 @@ def test_gradient_error_reports_the_worst_difference(registered):
     x = np.array([1.0, -2.0, 0.5])
     assert gradient_error(lambda t: t * t * t, x) < 1e-6
     assert gradient_error(lambda t: t.wrong_cube(), x) == pytest.approx(4.0, rel=1e-4)  # |8 - 12| at x = -2
+
+
+@pytest.mark.parametrize("fn", ["cross_entropy", "hinge", "softmax", "log_softmax"])
+def test_float32_logits_of_magnitude_1e4_stay_finite_and_correct(fn):
+    rng = np.random.default_rng(0)
+    logits = (rng.standard_normal((6, 10)) * 1e4).astype(np.float32)
+    labels = rng.integers(0, 10, 6)
+    results = []
+    for dtype in (np.float32, np.float64):
+        z = Tensor(logits.astype(dtype), requires_grad=True)
+        out = getattr(z, fn)(labels) if fn in ("cross_entropy", "hinge") else getattr(z, fn)()
+        out.sum().backward()
+        assert np.all(np.isfinite(out.numpy())) and np.all(np.isfinite(z.grad))
+        results.append((out.numpy(), z.grad))
+    (out32, grad32), (out64, grad64) = results
+    np.testing.assert_allclose(out32, out64, rtol=1e-5, atol=1e-3)
+    np.testing.assert_allclose(grad32, grad64, rtol=1e-4, atol=1e-5)
+
+
+def test_cross_entropy_with_certain_wrong_prediction_is_large_not_inf():
+    logits = Tensor(np.array([[1e4, -1e4]], np.float32), requires_grad=True)
+    loss = logits.cross_entropy(np.array([1]))
+    assert loss.item() == pytest.approx(2e4, rel=1e-6)
+    loss.backward()
+    np.testing.assert_allclose(logits.grad, [[1.0, -1.0]])

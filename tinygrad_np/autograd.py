@@ -138,7 +138,7 @@ class Op:
         self.freed = True
 
 
-def _sum_to_shape(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+def sum_to_shape(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Sum a broadcast gradient back to `shape` (undo NumPy broadcasting)."""
     extra = grad.ndim - len(shape)
     if extra > 0:
@@ -177,7 +177,7 @@ def topological_order(roots: Sequence[Tensor], grad_only: bool = True) -> list[T
 
 
 def _check_grad_shape(ctx: Op, index: int, grad: np.ndarray, parent: Tensor) -> np.ndarray:
-    grad = _sum_to_shape(grad, parent.shape)
+    grad = sum_to_shape(grad, parent.shape)
     if grad.shape != parent.shape:
         raise RuntimeError(
             f"op '{ctx.name}' returned a gradient of shape {grad.shape} for input {index}, "

@@ -134,15 +134,16 @@ def _axes(fn: str, axis: Any, ndim: int, name: str = "axis") -> tuple[int, ...] 
     if axis is None:
         return None
     items = axis if isinstance(axis, (tuple, list)) else (axis,)
+    rank = builtins.max(ndim, 1)  # as in PyTorch, a 0-D tensor takes axis 0 or -1: it has no axis to reduce
     result = []
     for a in items:
         check_int(fn, name, a)
-        if not -ndim <= a < builtins.max(ndim, 1):
+        if not -rank <= a < rank:
             raise ValueError(f"{fn}: `{name}` {a} is out of range for a {ndim}-D tensor")
-        result.append(a % builtins.max(ndim, 1))
+        result.append(a % rank)
     if len(set(result)) != len(result):
         raise ValueError(f"{fn}: `{name}` repeats an axis: {axis!r}")
-    return tuple(sorted(result))
+    return tuple(sorted(result)) if ndim else ()
 
 
 def _reduction(name: str, doc: str):
@@ -165,8 +166,8 @@ max = _reduction("max", "Maximum over `axis` (all when None); ties share the gra
 def _normalization(name: str, doc: str):
     def fn(x: Any, axis: int = -1) -> Tensor:
         x = _tensor(x)
-        (axis,) = _axes(name, axis, x.ndim)
-        return REGISTRY[name].apply(x, axis=axis)
+        axes = _axes(name, axis, x.ndim)
+        return REGISTRY[name].apply(x, axis=axes[0] if axes else None)  # None: a 0-D tensor is its own axis
 
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = doc
@@ -194,9 +195,11 @@ def flatten(x: Any, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     """Merge axes start_dim..end_dim into one (`flatten(x, 1)` turns (N, H, W, C) into (N, H*W*C))."""
     x = _tensor(x)
     start, end = _axes("flatten", start_dim, x.ndim, "start_dim"), _axes("flatten", end_dim, x.ndim, "end_dim")
-    if x.ndim and start[0] > end[0]:
+    if not x.ndim:  # a 0-D tensor flattens to shape (1,), as in PyTorch
+        return REGISTRY["flatten"].apply(x, start_dim=0, end_dim=0)
+    if start[0] > end[0]:
         raise ValueError(f"flatten: `start_dim` ({start_dim}) comes after `end_dim` ({end_dim})")
-    return REGISTRY["flatten"].apply(x, start_dim=start[0] if x.ndim else 0, end_dim=end[0] if x.ndim else 0)
+    return REGISTRY["flatten"].apply(x, start_dim=start[0], end_dim=end[0])
 
 
 def transpose(x: Any, axes: tuple[int, ...] | None = None) -> Tensor:
@@ -259,18 +262,18 @@ def _image(fn: str, x: Any) -> Tensor:
     return x
 
 
-def _conv_padding(padding: Any, kernel: tuple[int, int], stride: tuple[int, int]):
-    """((top, bottom), (left, right)) from an int, a pair, "valid" or "same"."""
+def conv_padding(fn: str, padding: Any, kernel: tuple[int, int], stride: tuple[int, int]):
+    """((top, bottom), (left, right)) from an int, a pair, "valid" or "same" (which needs stride 1)."""
     if padding == "valid":
         return (0, 0), (0, 0)
     if padding == "same":
         if stride != (1, 1):
-            raise ValueError(f"conv2d: padding='same' needs stride 1, got stride={stride}")
+            raise ValueError(f"{fn}: padding='same' needs stride 1, got stride={stride}")
         # As PyTorch: the odd pixel of an even kernel's padding goes after (bottom/right).
         return tuple(((k - 1) // 2, k - 1 - (k - 1) // 2) for k in kernel)
     if isinstance(padding, str):
-        raise ValueError(f"conv2d: `padding` must be an int, a pair, 'same' or 'valid', got {padding!r}")
-    ph, pw = check_pair("conv2d", "padding", padding, minimum=0)
+        raise ValueError(f"{fn}: `padding` must be an int, a pair, 'same' or 'valid', got {padding!r}")
+    ph, pw = check_pair(fn, "padding", padding, minimum=0)
     return (ph, ph), (pw, pw)
 
 
@@ -295,7 +298,7 @@ def _conv_inputs(fn: str, x: Any, weight: Any, bias: Any, stride: Any, padding: 
             raise ValueError(f"{fn}: `bias` must have shape ({c_out},), got {bias.shape}")
         inputs.append(bias)
     stride = check_pair(fn, "stride", stride, minimum=1)
-    padding = _conv_padding(padding, (kh, kw), stride)
+    padding = conv_padding(fn, padding, (kh, kw), stride)
     padded = (x.shape[1] + builtins.sum(padding[0]), x.shape[2] + builtins.sum(padding[1]))
     if kh > padded[0] or kw > padded[1]:
         raise ValueError(
@@ -399,6 +402,43 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'tinygrad_np.functional' has no attribute {name!r}")
 
 
+# NumPy ufuncs that are Tensor ops: `np.exp(t)`, and `array + t` (NumPy calls np.add(array, t)).
+UFUNCS = {
+    np.add: add, np.subtract: sub, np.multiply: mul, np.true_divide: div, np.power: pow, np.matmul: matmul,
+    np.negative: neg, np.exp: exp, np.log: log, np.sqrt: sqrt, np.tanh: tanh,
+}  # fmt: skip
+
+
+def _array_ufunc(self: Tensor, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Tensor:
+    """Run NumPy ufuncs on Tensors as the matching op, so gradients flow; refuse the others clearly."""
+    fn = UFUNCS.get(ufunc)
+    if fn is None or method != "__call__" or kwargs:
+        call_text = f"numpy.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
+        raise TypeError(
+            f"{call_text}{' with ' + ', '.join(kwargs) if kwargs else ''} is not a Tensor op; "
+            f"Tensor ufuncs: {', '.join(sorted(u.__name__ for u in UFUNCS))} (or use x.numpy() for plain values)"
+        )
+    return fn(*inputs)
+
+
+# NumPy functions that are Tensor ops, called with NumPy's argument names: `np.sum(t, axis=1)`.
+ARRAY_FUNCTIONS = {np.sum: sum, np.mean: mean, np.max: max, np.amax: max, np.reshape: reshape, np.transpose: transpose}
+
+
+def _array_function(self: Tensor, func: Any, types: Any, args: Any, kwargs: Any) -> Tensor:
+    """Run NumPy functions on Tensors as the matching op; refuse the others (they would drop gradients)."""
+    fn = ARRAY_FUNCTIONS.get(func)
+    if fn is None:
+        raise TypeError(
+            f"numpy.{func.__name__} is not a Tensor op: use the tinygrad_np.functional op, or x.numpy() for "
+            f"plain values. NumPy functions on Tensors: {', '.join(sorted({f.__name__ for f in ARRAY_FUNCTIONS}))}"
+        )
+    unsupported = sorted(set(kwargs) - {"axis", "keepdims", "axes", "shape"})
+    if unsupported:
+        raise TypeError(f"numpy.{func.__name__} on a Tensor takes no {', '.join(unsupported)}")
+    return fn(*args, **kwargs)
+
+
 def _attach_methods() -> None:
     """Make the functions above Tensor methods and operators."""
     for name in REGISTRY:  # every built-in op's checked function is also a method: x.conv2d(w)
@@ -414,6 +454,8 @@ def _attach_methods() -> None:
     }  # fmt: skip
     for name, fn in operators.items():
         setattr(Tensor, name, fn)
+    Tensor.__array_ufunc__ = _array_ufunc
+    Tensor.__array_function__ = _array_function
     Tensor.T = property(lambda self: transpose(self), doc="The tensor with its axes reversed.")
 
 

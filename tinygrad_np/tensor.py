@@ -144,6 +144,21 @@ class Tensor:
                 raise ValueError(f"backward(): grad must have shape {self.shape}, got {grad.shape}")
         autograd.backward(self, grad, retain_graph=retain_graph)
 
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """`np.asarray(t)`: the data of a tensor that is not part of a graph (as PyTorch's `numpy()`).
+
+        NumPy ufuncs and operators with arrays (`np.exp(t)`, `array + t`) stay Tensor ops (see
+        `functional.UFUNCS`); any other NumPy function would silently drop gradients, so a tensor
+        that requires grad refuses to become an array: use `t.detach()` or `t.numpy()`.
+        """
+        if self.requires_grad:
+            raise TypeError(
+                "Tensor: a tensor that requires grad cannot become a NumPy array implicitly (its gradient would be "
+                "lost); use t.detach() or t.numpy() for the values, or tinygrad_np.functional for a differentiable op"
+            )
+        array = self.data if dtype is None else self.data.astype(dtype, copy=False)
+        return array.copy() if copy else array
+
     def __repr__(self) -> str:
         extras = []
         if self.name:

@@ -59,7 +59,10 @@ class Pow(Op):
 
     def backward(self, grad):
         a, b = self.a, self.b
-        grad_a = grad * b * a ** (b - 1)
+        with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** (b - 1) is inf where b < 1
+            slope = b * a ** (b - 1)
+        # x ** 0 is constant: its slope is 0 everywhere, x = 0 included (0 * inf would give NaN)
+        grad_a = grad * np.where(b == 0, 0, slope) if np.any(b == 0) else grad * slope
         grad_b = None
         if self.needs_input_grad[1]:
             with np.errstate(divide="ignore", invalid="ignore"):

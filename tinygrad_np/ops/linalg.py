@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..autograd import Op
+from ..autograd import Op, sum_to_shape
 from .registry import register
 
 
@@ -18,19 +18,15 @@ class MatMul(Op):
 
     def backward(self, grad):
         a, b = self.a, self.b
+        # Vectors as matrices: a (k,) as (1, k), b (k,) as (k, 1); grad gets the axes they dropped.
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
-        if a.ndim == 1:
-            grad = np.expand_dims(grad, -2)
-        if b.ndim == 1:
-            grad = np.expand_dims(grad, -1)
+        grad2 = grad.reshape(grad.shape[: grad.ndim - (a.ndim > 1) - (b.ndim > 1)] + (a2.shape[-2], b2.shape[-1]))
         grad_a = grad_b = None
         if self.needs_input_grad[0]:
-            grad_a = grad @ np.swapaxes(b2, -1, -2)
-            grad_a = grad_a[..., 0, :] if a.ndim == 1 else grad_a
+            grad_a = sum_to_shape(grad2 @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
         if self.needs_input_grad[1]:
-            grad_b = np.swapaxes(a2, -1, -2) @ grad
-            grad_b = grad_b[..., 0] if b.ndim == 1 else grad_b
+            grad_b = sum_to_shape(np.swapaxes(a2, -1, -2) @ grad2, b2.shape).reshape(b.shape)
         return grad_a, grad_b
 
 
