@@ -229,7 +229,9 @@ BUILDERS: dict[str, Callable[[], list[Sample]]] = {
     ],
     "transpose": lambda: [
         Sample("reverse", (normal(2, 3, 4),), {}, lambda x: x.permute(2, 1, 0)),
-        Sample("NCHW to NHWC", (normal(2, 3, 4, 5),), {"axes": (0, 2, 3, 1)}, lambda x: x.permute(0, 2, 3, 1)),
+        Sample("NCHW to NHWC, axes as a tuple", (normal(2, 3, 4, 5),), {}, lambda x: x.permute(0, 2, 3, 1),
+               consts=((0, 2, 3, 1),)),
+        Sample("axes as separate ints", (normal(2, 3, 4),), {}, lambda x: x.permute(2, 0, 1), consts=(-1, 0, 1)),
     ],
     "getitem": lambda: [
         getitem("int and slice", (1, slice(0, 4, 2))),

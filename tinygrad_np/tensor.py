@@ -1,8 +1,8 @@
 """`Tensor`: a NumPy array that remembers the op that made it.
 
-Operators and methods (`x + y`, `x.conv2d(w)`, ...) are attached by `tinygrad_np.functional`,
-which dispatches through the op registry; ops registered later by users are reachable as
-methods too, through `__getattr__`.
+Its methods `x.conv2d(w)`, `x.sum()`, ... are the ops' public functions, attached when each op is
+registered (`tinygrad_np/ops/registry.py`); its operators `x + y`, `x @ w`, `x[i]` are mapped onto
+the same functions by `tinygrad_np.functional.OPERATORS` (so `x + y` is `ops/elementwise.py`'s `add`).
 """
 
 from __future__ import annotations
@@ -169,13 +169,5 @@ class Tensor:
             extras.append("requires_grad=True")
         body = np.array2string(self.data, precision=4, separator=", ", threshold=20)
         return f"Tensor({body}, dtype={self.dtype}{''.join(', ' + e for e in extras)})"
-
-    def __getattr__(self, name: str) -> Any:
-        # Ops registered after import (e.g. by users) become methods: x.my_op(...).
-        from .ops.registry import REGISTRY, call
-
-        if name not in REGISTRY:
-            raise AttributeError(f"'Tensor' object has no attribute {name!r}")
-        return lambda *args, **params: call(name, self, *args, **params)
 
     __hash__ = object.__hash__
