@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 import warnings
@@ -128,7 +129,7 @@ def _culprit(err: NonFiniteUpdateError, optimizer: Optimizer, named: list[tuple[
     if err.index < 0:
         return "the loss"
     names = {id(p): name for name, p in named}
-    name = names.get(id(optimizer.params[err.index]), f"parameter {err.index}")
+    name = names.get(id(optimizer.params[err.index])) or err.name or f"parameter {err.index}"
     return f"the update (lr * gradient) of {name}" if err.gradient_finite else f"the gradient of {name}"
 
 
@@ -143,13 +144,40 @@ def _restore(model: Any, optimizer: Optimizer, params: dict, optim_state: dict, 
     optimizer.load_state(optim_state)
 
 
-def _resume(model: Any, optimizer: Optimizer, path: str | os.PathLike) -> tuple[History, int]:
-    """Load a training checkpoint into model and optimizer; (history so far, next epoch)."""
+def _differences(recorded: dict, current: dict) -> list[str]:
+    """`key (checkpoint X, this run Y)` for every key whose value differs (JSON-compared)."""
+    current = json.loads(json.dumps(current))  # tuples become lists, as in the file
+    missing = "not recorded"
+    return [
+        f"{key} (checkpoint {recorded.get(key, missing)!r}, this run {current.get(key, missing)!r})"
+        for key in dict.fromkeys([*recorded, *current])
+        if recorded.get(key, missing) != current.get(key, missing)
+    ]
+
+
+def _resume(
+    model: Any, optimizer: Optimizer, path: str | os.PathLike, run: dict, epochs: int
+) -> tuple[History, int]:
+    """Load a training checkpoint into model and optimizer after checking it continues this run
+    (same training settings and metadata; fewer epochs done than asked); (history so far, next epoch)."""
     params, optim_state, meta = load_training(path)
     try:
         history, done = History(**meta["history"]), int(meta["epoch"])
     except (KeyError, TypeError, ValueError) as err:
         raise CheckpointError(f"load: the metadata of {os.fspath(path)!r} is incomplete: {err!r}") from None
+    recorded = {"training": meta.get("training", {}), "metadata": meta.get("metadata", {})}
+    differences = [d for part in run for d in _differences(recorded[part], run[part])]
+    if differences:
+        raise CheckpointError(
+            f"fit: cannot resume from {os.fspath(path)!r}: this run differs from the one it holds in "
+            f"{'; '.join(differences)}. Resume with the checkpoint's settings (only `epochs` may grow), "
+            "or start a new run"
+        )
+    if done >= epochs:
+        raise ValueError(
+            f"fit: {os.fspath(path)!r} already holds {done} epoch{'s' * (done != 1)} and `epochs` is {epochs}: "
+            f"there is nothing to train; ask for more than {done} epochs to continue the run"
+        )
     _restore(model, optimizer, params, optim_state, os.fspath(path))
     return history, done + 1
 
@@ -167,7 +195,8 @@ def fit(
     validation_data: tuple[Any, Any] | None = None,
     verbose: int = 1,
     checkpoint: str | os.PathLike | None = None,
-    resume: bool = False,
+    resume: bool | str | os.PathLike = False,
+    metadata: dict | None = None,
 ) -> History:
     """Train `model` (a Module returning class scores) by mini-batch gradient descent.
 
@@ -175,9 +204,13 @@ def fit(
     loss: "cross_entropy" or "hinge", on the model's scores. optimizer: "sgd", "momentum",
     "adam" or an Optimizer. batch_size=1 is per-sample SGD. seed fixes the shuffles (epoch e
     uses the generator seeded with (seed, e), so a resumed run shuffles as an uninterrupted one).
-    checkpoint: a path saved atomically after every epoch (parameters, optimizer state, history);
-    with resume=True training continues from it. Ctrl-C restores the model to the last complete
-    epoch and raises TrainingInterrupted saying where it is saved. A non-finite loss or gradient
+    checkpoint: a path saved atomically after every epoch (parameters, optimizer state, history,
+    the training settings and `metadata`, a JSON-able dict describing the run, e.g. its data).
+    resume=True continues from `checkpoint`; resume=PATH continues from PATH (and saves to
+    `checkpoint`, if given). A checkpoint continues only the run it holds: a different loss,
+    optimizer, lr, batch size, seed, number of training samples or `metadata` is refused naming
+    each difference, and so is `epochs` not above the epochs it holds. Ctrl-C restores the model
+    to the last complete epoch and raises TrainingInterrupted saying where it is saved. A non-finite loss or gradient
     stops training before the step that would spoil the parameters (TrainingDivergedError).
     Prints one line per epoch unless verbose=0; returns a History.
     """
@@ -195,11 +228,18 @@ def fit(
     loss_name = check_choice("fit", "loss", str(loss).replace("-", "_"), LOSSES)
     if seed is not None:
         seed = check_int("fit", "seed", seed, minimum=0)
-    if resume and checkpoint is None:
+    if resume is True and checkpoint is None:
         raise ValueError("fit: resume=True needs `checkpoint`, the path to resume from")
+    resume_from = checkpoint if resume is True else resume or None
+    if metadata is not None and not isinstance(metadata, dict):
+        raise TypeError(f"fit: `metadata` must be a dict (JSON-able), got {describe(metadata)}")
+    optimizer_name = optimizer
     if not isinstance(optimizer, Optimizer):
         check_choice("fit", "optimizer", optimizer, OPTIMIZERS)
-        optimizer = make_optimizer(optimizer, model.parameters(), lr)
+        optimizer = make_optimizer(optimizer, model.named_parameters(), lr)
+        lr = optimizer.lr
+    else:
+        optimizer_name, lr = repr(optimizer), optimizer.lr
     num_classes = _num_classes(model, X, "fit")
     labels = check_labels("fit", y, len(X), num_classes)
     if validation_data is not None:
@@ -209,11 +249,16 @@ def fit(
         check_labels("fit", validation_data[1], len(val_X), num_classes)
     targets = np.eye(num_classes, dtype=X.dtype)[labels]  # one-hot, as the original design trains
     named = list(model.named_parameters())
+    run = {
+        "training": {"loss": loss_name, "optimizer": optimizer_name, "lr": lr, "batch_size": batch_size,
+                     "seed": seed, "train_samples": len(X)},
+        "metadata": metadata or {},
+    }  # fmt: skip
     history, first_epoch = History(), 1
-    if resume:
-        history, first_epoch = _resume(model, optimizer, checkpoint)
+    if resume_from is not None:
+        history, first_epoch = _resume(model, optimizer, resume_from, run, epochs)
         if verbose:
-            print(f"resumed from {os.fspath(checkpoint)} after epoch {first_epoch - 1}", flush=True)
+            print(f"resumed from {os.fspath(resume_from)} after epoch {first_epoch - 1}", flush=True)
     last_good = _snapshot(named, optimizer)
     completed = first_epoch - 1
     try:
@@ -237,7 +282,7 @@ def fit(
                 line += f"  val acc {100 * val.accuracy:.2f}%"
             state = _snapshot(named, optimizer)
             if checkpoint is not None:
-                save_training(checkpoint, *state, {"epoch": epoch, "history": asdict(history)})
+                save_training(checkpoint, *state, {"epoch": epoch, "history": asdict(history), **run})
             last_good, completed = state, epoch  # together: Ctrl-C restores what the file holds
             if verbose:
                 print(f"{line}  {seconds:.1f} s  {len(X) / seconds:,.0f} samples/s", flush=True)
