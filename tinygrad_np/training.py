@@ -87,6 +87,12 @@ def _num_classes(model: Callable[[Tensor], Tensor], X: np.ndarray, fn: str) -> i
             scores = model(Tensor(X[:1]))
     except (ValueError, TypeError) as err:
         raise type(err)(f"{fn}: `X` of shape {X.shape} does not fit the model: {err}") from None
+    if not isinstance(scores, Tensor):
+        who = model.label() if hasattr(model, "label") else getattr(model, "__name__", type(model).__name__)
+        raise TypeError(
+            f"{fn}: the model {who} must return a Tensor of class scores (N, K) from forward, it returned "
+            f"{describe(scores)}"
+        )
     if scores.ndim != 2:
         raise ValueError(f"{fn}: the model must return scores (N, K), it returned shape {scores.shape}")
     return scores.shape[1]
@@ -118,8 +124,7 @@ def evaluate(
 def predict_scores(model: Callable[[Tensor], Tensor], X: Any, batch_size: int = 500) -> np.ndarray:
     """The model's scores for every row of X, in batches, without recording a graph."""
     X = check_features("predict", X)
-    if hasattr(model, "check_input"):
-        model.check_input("predict", X.shape)
+    _num_classes(model, X, "predict")
     with no_grad():
         return np.concatenate([model(Tensor(X[idx])).data for idx in _batches(len(X), batch_size)])
 

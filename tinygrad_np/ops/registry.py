@@ -31,6 +31,13 @@ def register(name: str, *, replace: bool = False) -> Callable[[type[Op]], type[O
     def decorate(cls: type[Op]) -> type[Op]:
         if not (isinstance(cls, type) and issubclass(cls, Op)):
             raise TypeError(f"register({name!r}): expected a subclass of Op, got {cls!r}")
+        missing = [method for method in ("forward", "backward") if getattr(cls, method) is getattr(Op, method)]
+        if missing:
+            raise TypeError(
+                f"register({name!r}): {cls.__name__} does not define {' or '.join(missing)}: an op needs "
+                "forward(self, *arrays, **params) returning the output array and backward(self, grad) "
+                "returning one gradient per input (None where there is none)"
+            )
         if name in REGISTRY and not replace:
             raise ValueError(f"register: an op named {name!r} exists already; pass replace=True to override it")
         cls.name = name
