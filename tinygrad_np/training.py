@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import time
 import warnings
@@ -15,7 +14,7 @@ from tqdm import tqdm
 
 from . import functional as F
 from .autograd import no_grad
-from .checkpoint import CheckpointError, check_matches, load_training, save_training
+from .checkpoint import CheckpointError, check_matches, differences, load_training, save_training
 from .checks import check_choice, check_int, check_number, class_targets, describe
 from .optim import OPTIMIZERS, NonFiniteUpdateError, Optimizer, make_optimizer
 from .tensor import Tensor
@@ -149,20 +148,7 @@ def _restore(model: Any, optimizer: Optimizer, params: dict, optim_state: dict, 
     optimizer.load_state(optim_state)
 
 
-def _differences(recorded: dict, current: dict) -> list[str]:
-    """`key (checkpoint X, this run Y)` for every key whose value differs (JSON-compared)."""
-    current = json.loads(json.dumps(current))  # tuples become lists, as in the file
-    missing = "not recorded"
-    return [
-        f"{key} (checkpoint {recorded.get(key, missing)!r}, this run {current.get(key, missing)!r})"
-        for key in dict.fromkeys([*recorded, *current])
-        if recorded.get(key, missing) != current.get(key, missing)
-    ]
-
-
-def _resume(
-    model: Any, optimizer: Optimizer, path: str | os.PathLike, run: dict, epochs: int
-) -> tuple[History, int]:
+def _resume(model: Any, optimizer: Optimizer, path: str | os.PathLike, run: dict, epochs: int) -> tuple[History, int]:
     """Load a training checkpoint into model and optimizer after checking it continues this run
     (same training settings and metadata; fewer epochs done than asked); (history so far, next epoch)."""
     params, optim_state, meta = load_training(path)
@@ -171,11 +157,11 @@ def _resume(
     except (KeyError, TypeError, ValueError) as err:
         raise CheckpointError(f"load: the metadata of {os.fspath(path)!r} is incomplete: {err!r}") from None
     recorded = {"training": meta.get("training", {}), "metadata": meta.get("metadata", {})}
-    differences = [d for part in run for d in _differences(recorded[part], run[part])]
-    if differences:
+    changed = [d for part in run for d in differences(recorded[part], run[part])]
+    if changed:
         raise CheckpointError(
             f"fit: cannot resume from {os.fspath(path)!r}: this run differs from the one it holds in "
-            f"{'; '.join(differences)}. Resume with the checkpoint's settings (only `epochs` may grow), "
+            f"{'; '.join(changed)}. Resume with the checkpoint's settings (only `epochs` may grow), "
             "or start a new run"
         )
     if done >= epochs:

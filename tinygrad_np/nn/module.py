@@ -82,9 +82,7 @@ class Module:
         self.set_parameters(checkpoint.model_arrays(checkpoint.load_arrays(path)), source=path)
         return self
 
-    def set_parameters(
-        self, arrays: Mapping[str, np.ndarray | Tensor], source: str | os.PathLike = "arrays"
-    ) -> None:
+    def set_parameters(self, arrays: Mapping[str, np.ndarray | Tensor], source: str | os.PathLike = "arrays") -> None:
         """Set every parameter from `arrays` (name -> NumPy array or Tensor, e.g. another model's
         `dict(named_parameters())`), after checking all names and shapes; `source` names where they
         came from in errors."""
