@@ -241,9 +241,9 @@ def fit(
     targets = np.eye(num_classes, dtype=X.dtype)[labels]  # one-hot, as the original design trains
     named = list(model.named_parameters())
     run = {
+        "metadata": metadata or {},  # first: a different data set is the difference to name first
         "training": {"loss": loss_name, "optimizer": optimizer_name, "lr": lr, "batch_size": batch_size,
                      "seed": seed, "train_samples": len(X)},
-        "metadata": metadata or {},
     }  # fmt: skip
     history, first_epoch = History(), 1
     if resume_from is not None:
