@@ -103,11 +103,14 @@ class Op:
 
     def forward(self, *arrays: np.ndarray, **params: Any) -> np.ndarray:
         """Compute the output from input arrays."""
-        raise NotImplementedError
+        raise NotImplementedError(f"op '{self.name}' ({type(self).__name__}) does not define forward(self, *arrays)")
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...] | np.ndarray | None:
         """Return the gradient with respect to each input (None where there is none)."""
-        raise NotImplementedError
+        raise NotImplementedError(
+            f"op '{self.name}' ({type(self).__name__}) does not define backward(self, grad): define it to return "
+            "the gradient of each input (None where there is none)"
+        )
 
     @classmethod
     def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:

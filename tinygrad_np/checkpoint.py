@@ -68,15 +68,41 @@ def model_arrays(arrays: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {name: a for name, a in arrays.items() if name != META}
 
 
-def read_metadata(path: str | os.PathLike) -> dict | None:
-    """The JSON metadata stored in a file by `save(..., metadata=)` or a training checkpoint, if any."""
-    arrays = load_arrays(path)
+def _metadata(path: str | os.PathLike, arrays: Mapping[str, np.ndarray]) -> dict | None:
+    """The JSON metadata among the arrays read from `path`, if any."""
     if META not in arrays:
         return None
     try:
         return json.loads(str(arrays[META]))
     except ValueError as err:
         raise CheckpointError(f"load: the metadata of {os.fspath(path)!r} is corrupt: {err}") from None
+
+
+def read_metadata(path: str | os.PathLike) -> dict | None:
+    """The JSON metadata stored in a file by `save(..., metadata=)` or a training checkpoint, if any."""
+    return _metadata(path, load_arrays(path))
+
+
+def attached_metadata(path: str | os.PathLike) -> dict | None:
+    """The metadata a user attached to a file: `save(..., metadata=)`'s dict, or `fit(..., metadata=)`'s
+    in a training checkpoint; None when there is none."""
+    arrays = load_arrays(path)
+    meta = _metadata(path, arrays)
+    if meta is None or not any(name.startswith(PARAM) for name in arrays):
+        return meta
+    return meta.get("metadata") or None
+
+
+def differences(recorded: Mapping, current: Mapping) -> list[str]:
+    """`key (checkpoint X, this run Y)` for every key whose value differs (compared as JSON, so that
+    tuples equal the lists they are stored as); a key missing on one side is "not recorded"."""
+    current = json.loads(json.dumps(current))
+    missing = "not recorded"
+    return [
+        f"{key} (checkpoint {recorded.get(key, missing)!r}, this run {current.get(key, missing)!r})"
+        for key in dict.fromkeys([*recorded, *current])
+        if recorded.get(key, missing) != current.get(key, missing)
+    ]
 
 
 def save_training(
@@ -93,7 +119,7 @@ def save_training(
 def load_training(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict]:
     """(parameters, optimizer state, meta) of a checkpoint written by `save_training`."""
     arrays = load_arrays(path)
-    meta = read_metadata(path)
+    meta = _metadata(path, arrays)
     if meta is None or not any(name.startswith(PARAM) for name in arrays):
         raise CheckpointError(f"load: {os.fspath(path)!r} is not a training checkpoint (no metadata)")
     optim = {k[len(OPTIM) :]: v for k, v in arrays.items() if k.startswith(OPTIM)}
