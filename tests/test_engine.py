@@ -14,14 +14,26 @@ def leaf(values, dtype=np.float64):
 
 
 def test_dtype_rules():
-    assert Tensor([1, 2]).dtype == np.float32
+    assert Tensor([1, 2]).dtype == np.int64  # as in PyTorch
     assert Tensor([1.5, 2.5]).dtype == np.float32
-    assert Tensor(3).dtype == np.float32
-    assert Tensor(np.arange(3)).dtype == np.float32
+    assert Tensor(3).dtype == np.int64 and Tensor(3.0).dtype == np.float32
+    assert Tensor([True, False]).dtype == np.bool_
+    assert Tensor(np.arange(3, dtype=np.int32)).dtype == np.int32
+    assert Tensor(np.zeros(2, np.uint8)).dtype == np.uint8
     assert Tensor(np.zeros(2, np.float16)).dtype == np.float32
     assert Tensor(np.zeros(2, np.float64)).dtype == np.float64
     assert Tensor([1, 2], dtype=np.float64).dtype == np.float64
     assert Tensor(np.arange(3), dtype=np.int64).dtype == np.int64
+
+
+def test_promotion_follows_pytorch():
+    ints, f32 = Tensor([1, 2]), Tensor(np.ones(2, np.float32))
+    assert (ints + f32).dtype == np.float32 and (f32 * ints).dtype == np.float32
+    assert (ints * 2).dtype == np.int64 and (ints * 0.5).dtype == np.float32
+    assert (ints / 2).dtype == np.float32 and (ints / ints).dtype == np.float32
+    np.testing.assert_allclose((ints / 2).numpy(), [0.5, 1.0])
+    assert ints.exp().dtype == np.float32 and ints.mean().dtype == np.float32 and ints.sum().dtype == np.int64
+    assert (f32 + Tensor(np.ones(2))).dtype == np.float64  # float32 with float64: float64, as in both
 
 
 def test_tensor_basics():

@@ -10,7 +10,17 @@ import tinygrad_np as tg
 from tinygrad_np import Op, Tensor, gradcheck
 from tinygrad_np import functional as F
 
-CASES = [pytest.param(name, s, id=f"{name}: {s.desc}") for name, samples in SAMPLES.items() for s in samples]
+
+def cases(differentiable: bool) -> list:
+    return [
+        pytest.param(name, s, id=f"{name}: {s.desc}")
+        for name, samples in SAMPLES.items()
+        if tg.REGISTRY[name].differentiable == differentiable
+        for s in samples
+    ]
+
+
+CASES = cases(differentiable=True)
 
 
 def run(name: str, sample, *tensors: Tensor) -> Tensor:
@@ -52,6 +62,16 @@ def test_matches_pytorch(name, sample, torch):
     expected.backward(torch.from_numpy(upstream.copy()))
     for x, t in zip(ours, theirs):
         np.testing.assert_allclose(x.grad, t.grad.numpy(), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("name, sample", cases(differentiable=False))
+def test_non_differentiable_op_matches_pytorch_and_records_nothing(name, sample, torch):
+    ours = [Tensor(a.astype(np.float32), requires_grad=True) for a in sample.args]
+    out = run(name, sample, *ours)
+    expected = sample.torch(*[torch.tensor(a.astype(np.float32)) for a in sample.args]).numpy()
+    assert out.dtype == expected.dtype and out.shape == expected.shape
+    np.testing.assert_array_equal(out.numpy(), expected)
+    assert not out.requires_grad and out.op is None
 
 
 class _Cube(Op):

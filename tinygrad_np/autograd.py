@@ -100,6 +100,7 @@ class Op:
 
     __slots__ = ("parents", "params", "needs_input_grad", "freed", "scope", "__dict__")
     name = "op"
+    differentiable = True  # False for ops with integer or boolean results (argmax, comparisons): never recorded
 
     def forward(self, *arrays: np.ndarray, **params: Any) -> np.ndarray:
         """Compute the output from input arrays."""
@@ -117,7 +118,7 @@ class Op:
         """Run the op on Tensors and, when grad mode is on and an input needs it, record it."""
         ctx = cls()
         needs = tuple([t.requires_grad for t in inputs])
-        record = _grad_mode.enabled and True in needs
+        record = _grad_mode.enabled and True in needs and cls.differentiable
         ctx.needs_input_grad = needs if record else (False,) * len(inputs)
         if _grad_mode.profile is None:
             data = ctx.forward(*[t.data for t in inputs], **params)

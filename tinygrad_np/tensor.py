@@ -30,16 +30,20 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
     array = np.asarray(data)
     if array.dtype.kind not in "biuf":
         raise TypeError(f"Tensor: data must be numeric (bool, int or float), got an array of dtype {array.dtype}")
-    if array.dtype in _FLOAT_DTYPES and isinstance(data, (np.ndarray, np.generic)):
-        return array
-    return array.astype(np.float32)
+    from_numpy = isinstance(data, (np.ndarray, np.generic))
+    if array.dtype.kind == "f":
+        return array if from_numpy and array.dtype in _FLOAT_DTYPES else array.astype(np.float32)
+    if array.dtype.kind in "iu" and not from_numpy:
+        return array.astype(np.int64)  # Python ints, as in PyTorch
+    return array
 
 
 class Tensor:
     """An n-dimensional array with reverse-mode automatic differentiation.
 
-    Lists, Python numbers, integer and float16 arrays become float32; float32 and float64
-    arrays keep their dtype (float64 is what gradient checks use). Pass `dtype` to choose.
+    As in PyTorch: Python floats become float32, Python ints int64, bools bool; NumPy arrays keep
+    their dtype (float32, float64 - what gradient checks use -, integers, bool), except float16,
+    which becomes float32. Pass `dtype` to choose. Only floating tensors can require grad.
     """
 
     __slots__ = ("data", "grad", "requires_grad", "name", "_ctx", "_retains_grad", "__weakref__")

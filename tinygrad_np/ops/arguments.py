@@ -19,13 +19,39 @@ def as_tensor(x: Any) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
+def float_tensor(x: Any) -> Tensor:
+    """`x` as a floating Tensor: integer and bool tensors become float32 (as PyTorch's exp, mean, ...
+    do); an integer tensor never requires grad, so the cast needs no graph."""
+    x = as_tensor(x)
+    return x if x.dtype.kind == "f" else Tensor(x.data, dtype=np.float32)
+
+
+def _scalar_operand(value: Any, other: Tensor) -> Tensor:
+    """A Python or NumPy scalar as a Tensor of the other operand's dtype when that dtype can hold it
+    (so float32 code stays float32); a float scalar with an integer tensor gives float32."""
+    fits = other.dtype.kind == "f" or (isinstance(value, numbers.Integral) and other.dtype.kind in "iub")
+    return Tensor(value, dtype=other.dtype if fits else np.float32)
+
+
+def _promoted(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
+    """An integer or bool operand takes the floating operand's dtype (PyTorch's promotion: an int
+    tensor times a float32 tensor is float32, not NumPy's float64)."""
+    if a.dtype.kind == "f" and b.dtype.kind != "f":
+        return a, Tensor(b.data, dtype=a.dtype)
+    if b.dtype.kind == "f" and a.dtype.kind != "f":
+        return Tensor(a.data, dtype=b.dtype), b
+    return a, b
+
+
 def operands(fn: str, a: Any, b: Any) -> tuple[Tensor, Tensor]:
-    """Both operands of a binary op as Tensors that broadcast; a Python or NumPy scalar takes the
-    other operand's dtype (so float32 code stays float32)."""
+    """Both operands of a binary op as Tensors that broadcast, promoted as PyTorch does: a scalar
+    takes the tensor's dtype where it can, an integer tensor takes the float operand's dtype."""
     if not isinstance(a, Tensor):
-        a = Tensor(a, dtype=b.dtype) if isinstance(a, numbers.Number) and isinstance(b, Tensor) else Tensor(a)
+        a = _scalar_operand(a, b) if isinstance(a, numbers.Number) and isinstance(b, Tensor) else Tensor(a)
     if not isinstance(b, Tensor):
-        b = Tensor(b, dtype=a.dtype) if isinstance(b, numbers.Number) else Tensor(b)
+        b = _scalar_operand(b, a) if isinstance(b, numbers.Number) else Tensor(b)
+    if a.dtype != b.dtype:
+        a, b = _promoted(a, b)
     if a.shape != b.shape:
         try:
             np.broadcast_shapes(a.shape, b.shape)

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..autograd import Op
 from ..tensor import Tensor
-from .arguments import as_tensor, operands
+from .arguments import as_tensor, float_tensor, operands
 from .registry import register
 
 
@@ -69,7 +69,8 @@ class Div(Op):
 @register(Div)
 def div(a: Any, b: Any) -> Tensor:
     """a / b, broadcasting."""
-    return Div.apply(*operands("div", a, b))
+    a, b = operands("div", a, b)
+    return Div.apply(float_tensor(a), float_tensor(b))  # true division: integers give float32, as in PyTorch
 
 
 class Pow(Op):
@@ -125,7 +126,7 @@ class Exp(Op):
 @register(Exp)
 def exp(x: Any) -> Tensor:
     """e ** x, elementwise."""
-    return Exp.apply(as_tensor(x))
+    return Exp.apply(float_tensor(x))
 
 
 class Log(Op):
@@ -140,7 +141,7 @@ class Log(Op):
 @register(Log)
 def log(x: Any) -> Tensor:
     """Natural logarithm, elementwise."""
-    return Log.apply(as_tensor(x))
+    return Log.apply(float_tensor(x))
 
 
 class Sqrt(Op):
@@ -155,7 +156,7 @@ class Sqrt(Op):
 @register(Sqrt)
 def sqrt(x: Any) -> Tensor:
     """Square root, elementwise."""
-    return Sqrt.apply(as_tensor(x))
+    return Sqrt.apply(float_tensor(x))
 
 
 class ReLU(Op):
@@ -189,7 +190,7 @@ class Sigmoid(Op):
 @register(Sigmoid)
 def sigmoid(x: Any) -> Tensor:
     """1 / (1 + e ** -x), elementwise, computed without overflow."""
-    return Sigmoid.apply(as_tensor(x))
+    return Sigmoid.apply(float_tensor(x))
 
 
 class Tanh(Op):
@@ -204,4 +205,4 @@ class Tanh(Op):
 @register(Tanh)
 def tanh(x: Any) -> Tensor:
     """Hyperbolic tangent, elementwise."""
-    return Tanh.apply(as_tensor(x))
+    return Tanh.apply(float_tensor(x))

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..autograd import Op
 from ..tensor import Tensor
-from .arguments import as_tensor, axes, one_axis
+from .arguments import as_tensor, axes, float_tensor, one_axis
 from .registry import register
 
 
@@ -62,7 +62,7 @@ class Mean(Op):
 @register(Mean)
 def mean(x: Any, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
     """Mean over `axis` (all axes when None)."""
-    x, params = reduction_args("mean", x, axis, keepdims)
+    x, params = reduction_args("mean", float_tensor(x), axis, keepdims)
     return Mean.apply(x, **params)
 
 
@@ -103,7 +103,7 @@ class Softmax(Op):
 @register(Softmax)
 def softmax(x: Any, axis: int = -1) -> Tensor:
     """exp(x) / sum(exp(x)) along `axis`, computed stably."""
-    x = as_tensor(x)
+    x = float_tensor(x)
     return Softmax.apply(x, axis=one_axis("softmax", axis, x.ndim))
 
 
@@ -121,5 +121,5 @@ class LogSoftmax(Op):
 @register(LogSoftmax)
 def log_softmax(x: Any, axis: int = -1) -> Tensor:
     """log(softmax(x)) along `axis`, through log-sum-exp."""
-    x = as_tensor(x)
+    x = float_tensor(x)
     return LogSoftmax.apply(x, axis=one_axis("log_softmax", axis, x.ndim))

@@ -57,7 +57,7 @@ def register(op: type[Op], *, replace: bool = False) -> Callable[[Fn], Fn]:
     and makes the function a Tensor method (`x.name(...)`)."""
     if not (isinstance(op, type) and issubclass(op, Op)):
         raise TypeError(f"register: expected a subclass of Op, got {op!r}")
-    for method in ("forward", "backward"):
+    for method in ("forward", "backward") if op.differentiable else ("forward",):
         if getattr(op, method) is getattr(Op, method):
             raise TypeError(
                 f"register: {op.__name__} does not define {method}(); an op needs forward(self, *arrays, **params) "
