@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .ops.conv import conv2d, conv2d_relu_maxpool2d
+from .ops.conv import conv2d, conv2d_relu_maxpool2d, conv_transpose2d
 from .ops.elementwise import add, div, exp, log, mul, neg, pow, relu, sigmoid, sqrt, sub, tanh
 from .ops.linalg import linear, matmul
 from .ops.loss import cross_entropy, hinge
@@ -23,7 +23,7 @@ from .ops.shape import flatten, getitem, pad, reshape, transpose
 from .tensor import Tensor
 
 __all__ = [
-    "add", "avg_pool2d", "conv2d", "conv2d_relu_maxpool2d", "cross_entropy", "div", "exp", "flatten", "getitem",
+    "add", "avg_pool2d", "conv2d", "conv2d_relu_maxpool2d", "conv_transpose2d", "cross_entropy", "div", "exp", "flatten", "getitem",
     "hinge", "linear", "log", "log_softmax", "matmul", "max", "max_pool2d", "mean", "mul", "neg", "pad", "pow",
     "relu", "reshape", "sigmoid", "softmax", "sqrt", "sub", "sum", "tanh", "transpose",
 ]  # fmt: skip
