@@ -23,7 +23,8 @@ from .ops.shape import flatten, getitem, pad, reshape, transpose
 from .tensor import Tensor
 
 __all__ = [
-    "add", "avg_pool2d", "conv2d", "conv2d_relu_maxpool2d", "conv_transpose2d", "cross_entropy", "div", "exp", "flatten", "getitem",
+    "add", "avg_pool2d", "conv2d", "conv2d_relu_maxpool2d", "cross_entropy", "div", "exp", "flatten", "getitem",
+    "conv_transpose2d",
     "hinge", "linear", "log", "log_softmax", "matmul", "max", "max_pool2d", "mean", "mul", "neg", "pad", "pow",
     "relu", "reshape", "sigmoid", "softmax", "sqrt", "sub", "sum", "tanh", "transpose",
 ]  # fmt: skip

@@ -29,6 +29,7 @@ def transposed(desc: str, x_shape, w_shape, bias: bool, stride=1, padding=0, **m
     args = (normal(*x_shape), normal(*w_shape)) + ((normal(c_out),) if bias else ())
     return Sample(desc, args, {"stride": stride, "padding": padding, **more}, ref)
 
+
 def fused(desc: str, x_shape, w_shape, stride=1, padding=0, pool=2) -> Sample:
     def ref(x, w, b):
         z = _tf().conv2d(nchw(x), w.permute(3, 2, 0, 1), b, stride=stride, padding=padding)
@@ -51,7 +52,7 @@ BUILDERS: dict[str, Callable[[], list[Sample]]] = {
         conv("dilation pair, stride 2, no bias", (1, 9, 8, 2), (2, 3, 2, 2), False, 2, (1, 0), dilation=(2, 1)),
         conv("groups 2, stride 2, padding 1", (2, 6, 7, 4), (3, 3, 2, 6), True, 2, 1, groups=2),
         conv("depthwise (groups = C_in), channel multiplier 2", (2, 5, 6, 3), (3, 3, 1, 6), True, 1, 1, groups=3),
-        conv("groups 3 with dilation and padding same", (1, 7, 6, 3), (3, 2, 1, 3), False, 1, "same", dilation=2, groups=3),
+        conv("groups 3, dilation, padding same", (1, 7, 6, 3), (3, 2, 1, 3), False, 1, "same", dilation=2, groups=3),
     ],
     "conv_transpose2d": lambda: [
         transposed("stride 1, padding 0, bias", (2, 4, 5, 3), (3, 3, 2, 3), True),

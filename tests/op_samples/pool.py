@@ -31,7 +31,7 @@ BUILDERS: dict[str, Callable[[], list[Sample]]] = {
         pool("avg_pool2d", "non-dividing 2x2 on 5x7", (1, 5, 7, 3), 2),
         pool("avg_pool2d", "non-square kernel", (2, 6, 5, 2), (3, 2), (1, 2)),
         pool("avg_pool2d", "3x3 stride 2 padding 1, padding counted", (2, 7, 6, 2), 3, 2, 1),
-        pool("avg_pool2d", "3x3 stride 2 padding 1, padding not counted", (2, 7, 6, 2), 3, 2, 1, count_include_pad=False),
+        pool("avg_pool2d", "3x3 stride 2 padding 1, not counted", (2, 7, 6, 2), 3, 2, 1, count_include_pad=False),
         pool("avg_pool2d", "padding pair, not counted", (1, 5, 6, 3), (2, 3), (1, 2), (1, 1), count_include_pad=False),
     ],
 }

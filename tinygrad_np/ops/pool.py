@@ -34,9 +34,7 @@ def pool_arguments(fn: str, x: Any, kernel_size: Any, stride: Any, padding: Any)
     stride = kernel if stride is None else check_pair(fn, "stride", stride, minimum=1)
     padding = check_pair(fn, "padding", padding, minimum=0)
     if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
-        raise ValueError(
-            f"{fn}: `padding` must be at most half of `kernel_size` {kernel}, got {describe(padding)}"
-        )
+        raise ValueError(f"{fn}: `padding` must be at most half of `kernel_size` {kernel}, got {describe(padding)}")
     h, w = x.shape[1] + 2 * padding[0], x.shape[2] + 2 * padding[1]
     if kernel[0] > h or kernel[1] > w:
         raise ValueError(f"{fn}: kernel {kernel[0]}x{kernel[1]} is larger than the padded input {h}x{w}")
