@@ -257,3 +257,74 @@ def test_clear_errors(call, error, words):
     assert "Traceback" not in message
     for word in words:
         assert word in message, f"{word!r} not in {message!r}"
+
+
+w_dw = Tensor(rng.standard_normal((3, 3, 1, 6)).astype(np.float32))  # depthwise for 3 channels, multiplier 2
+w_t = Tensor(rng.standard_normal((3, 3, 2, 3)).astype(np.float32))  # conv_transpose2d: 3 channels in, 2 out
+IMAGE_OP_CASES = {
+    "conv dilation 0": (lambda: img.conv2d(w3, dilation=0), ValueError, ["conv2d", "`dilation`", ">= 1"]),
+    "conv dilation float": (lambda: img.conv2d(w3, dilation=1.5), TypeError, ["conv2d", "`dilation`"]),
+    "conv groups 0": (lambda: img.conv2d(w_dw, groups=0), ValueError, ["conv2d", "`groups`", ">= 1"]),
+    "conv groups float": (lambda: img.conv2d(w_dw, groups=3.0), TypeError, ["conv2d", "`groups`", "int"]),
+    "conv groups channels": (lambda: img.conv2d(w_dw, groups=2), ValueError, ["conv2d", "C_in=2", "groups=2"]),
+    "conv groups C_out": (
+        lambda: img.conv2d(np.ones((3, 3, 1, 4), np.float32), groups=3),
+        ValueError,
+        ["conv2d", "C_out=4", "divisible", "`groups`=3"],
+    ),
+    "conv dilated kernel too big": (
+        lambda: img.conv2d(w3, dilation=4),
+        ValueError,
+        ["conv2d", "kernel 3x3", "spanning 9x9", "larger"],
+    ),
+    "convT weight ndim": (
+        lambda: img.conv_transpose2d(np.ones((3, 3, 3))),
+        ValueError,
+        ["conv_transpose2d", "`weight`"],
+    ),
+    "convT channels": (
+        lambda: img.conv_transpose2d(np.ones((3, 3, 3, 2), np.float32)),
+        ValueError,
+        ["conv_transpose2d", "3 channels", "C_in=2", "(kh, kw, C_out // groups, C_in)"],
+    ),
+    "convT groups": (lambda: img.conv_transpose2d(w_t, groups=2), ValueError, ["conv_transpose2d", "C_in=3", "groups"]),
+    "convT bias": (lambda: img.conv_transpose2d(w_t, np.ones(3)), ValueError, ["conv_transpose2d", "`bias`", "(2,)"]),
+    "convT padding word": (
+        lambda: img.conv_transpose2d(w_t, padding="same"),
+        TypeError,
+        ["conv_transpose2d", "`padding`"],
+    ),
+    "convT output_padding": (
+        lambda: img.conv_transpose2d(w_t, stride=2, output_padding=2),
+        ValueError,
+        ["conv_transpose2d", "`output_padding`", "smaller than `stride`"],
+    ),
+    "convT output_padding negative": (
+        lambda: img.conv_transpose2d(w_t, output_padding=-1),
+        ValueError,
+        ["conv_transpose2d", "`output_padding`", ">= 0"],
+    ),
+    "convT padding too big": (
+        lambda: F.conv_transpose2d(np.ones((1, 1, 1, 3), np.float32), w_t, padding=2),
+        ValueError,
+        ["conv_transpose2d", "output would be -1x-1", "`padding`"],
+    ),
+    "convT stride 0": (lambda: img.conv_transpose2d(w_t, stride=0), ValueError, ["conv_transpose2d", "`stride`"]),
+    "pool padding too big": (
+        lambda: img.max_pool2d(2, padding=2),
+        ValueError,
+        ["max_pool2d", "`padding`", "half", "(2, 2)"],
+    ),
+    "pool padding negative": (lambda: img.avg_pool2d(3, padding=-1), ValueError, ["avg_pool2d", "`padding`", ">= 0"]),
+    "pool padding float": (lambda: img.max_pool2d(3, padding=0.5), TypeError, ["max_pool2d", "`padding`"]),
+    "pool count_include_pad": (
+        lambda: img.avg_pool2d(3, padding=1, count_include_pad="no"),
+        TypeError,
+        ["avg_pool2d", "`count_include_pad`", "bool"],
+    ),
+}
+
+
+@pytest.mark.parametrize("call, error, words", IMAGE_OP_CASES.values(), ids=IMAGE_OP_CASES.keys())
+def test_clear_errors_of_image_ops(call, error, words):
+    test_clear_errors(call, error, words)

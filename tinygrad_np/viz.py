@@ -127,7 +127,10 @@ def _pool(p: Mapping[str, Any]) -> str:
     kernel = p.get("kernel", (2, 2))
     stride = p.get("stride", kernel)
     text = "x".join(map(str, kernel)) if isinstance(kernel, tuple) else str(kernel)
-    return text if tuple(stride) == tuple(kernel) else f"{text} stride={_pair(stride)}"
+    if tuple(stride) != tuple(kernel):
+        text += f" stride={_pair(stride)}"
+    padding = _pair(p.get("padding", 0))
+    return text if padding == "0" else f"{text} padding={padding}"
 
 
 def _loss(p: Mapping[str, Any]) -> str:
@@ -143,10 +146,14 @@ def _reduce(p: Mapping[str, Any]) -> str:
 PAIR_KEYS = {"stride", "padding", "kernel", "kernel_size", "pool", "dilation"}
 
 
+# Arguments left out of labels at their usual value (a plain convolution needs no `dilation=1 groups=1`).
+DEFAULTS = {"dilation": "1", "groups": "1", "output_padding": "0", "count_include_pad": "True"}
+
+
 def _generic(p: Mapping[str, Any]) -> str:
-    """key=value for every simple value (arrays, Tensors and None are left out)."""
+    """key=value for every simple value (arrays, Tensors, None and usual defaults are left out)."""
     items = ((k, _pair(v) if k in PAIR_KEYS else _simple(v)) for k, v in p.items() if v is not None)
-    return " ".join(f"{k}={v}" for k, v in items if v is not None and v != "?")
+    return " ".join(f"{k}={v}" for k, v in items if v is not None and v != "?" and DEFAULTS.get(k) != v)
 
 
 OP_FORMATS = {

@@ -1,7 +1,12 @@
-"""2-D convolution, channels-last: im2col through a strided view and one matrix product.
+"""2-D convolution and its transpose, channels-last: im2col through a strided view and matrix products.
 
-x (N, H, W, C_in), weight (kh, kw, C_in, C_out), bias (C_out,) -> (N, H_out, W_out, C_out).
-`stride` reaches the op as a pair and `padding` as ((top, bottom), (left, right)).
+conv2d: x (N, H, W, C_in), weight (kh, kw, C_in // groups, C_out), bias (C_out,) -> (N, H_out, W_out, C_out).
+conv_transpose2d: x (N, H, W, C_in), weight (kh, kw, C_out // groups, C_in) -> (N, H_out, W_out, C_out):
+the same weight layout read the other way, so conv_transpose2d(., w) is the adjoint of conv2d(., w).
+
+One conv core serves every op here: `im2col` (patches), `grouped_product` (the GEMM, batched over
+groups), `col2im` (its adjoint) and `ConvCore` (an Op base holding the forward and both gradients).
+`stride` and `dilation` reach the ops as pairs, `padding` as ((top, bottom), (left, right)).
 """
 
 from __future__ import annotations
@@ -19,175 +24,227 @@ from .linalg import column_sums
 from .registry import register
 from .windows import first_max_masks, output_size, pad_image, scatter_windows, unpad_image
 
+Pair = tuple[int, int]
+Padding = tuple[Pair, Pair]
 
-def im2col(x: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int], pool: int = 1) -> np.ndarray:
-    """Patches of `x` as a (kh * kw * C, N * Ho * Wo) matrix, copied from one strided view.
+
+def im2col(
+    x: np.ndarray, kernel: Pair, stride: Pair, dilation: Pair = (1, 1), groups: int = 1, pool: int = 1
+) -> np.ndarray:
+    """Patches of `x` as a (groups, kh * kw * C // groups, N * Ho * Wo) array, copied from one strided view.
 
     Column order is (pool_y, pool_x, N, Ho // pool, Wo // pool): with pool = 1 plain (N, Ho, Wo);
     with pool = p, the p * p positions of each pooling window land in p * p contiguous blocks
     (output rows and columns that a floor-mode pool would drop are not computed). Rows are
-    (kh, kw, C). Copying in this order runs along whole output rows, which stays fast when C is 1
-    (as for MNIST), and `cols.T` feeds the GEMM without a copy.
+    (kh, kw, C // groups) within each group. Copying in this order runs along whole output rows,
+    which stays fast when C is 1 (as for MNIST), and `cols[g].T` feeds the GEMM without a copy.
     """
-    kh, kw = kernel
+    (kh, kw), (dh, dw) = kernel, dilation
     n, h, w, c = x.shape
-    hp, wp = output_size(h, kh, stride[0]) // pool, output_size(w, kw, stride[1]) // pool
+    hp = output_size(h, kh, stride[0], dh) // pool
+    wp = output_size(w, kw, stride[1], dw) // pool
     sn, sh, sw, sc = x.strides
-    dy, dx = sh * stride[0], sw * stride[1]
+    dy, dx, cg = sh * stride[0], sw * stride[1], c // groups
     view = as_strided(
-        x, (kh, kw, c, pool, pool, n, hp, wp), (sh, sw, sc, dy, dx, sn, dy * pool, dx * pool), writeable=False
+        x,
+        (groups, kh, kw, cg, pool, pool, n, hp, wp),
+        (sc * cg, sh * dh, sw * dw, sc, dy, dx, sn, dy * pool, dx * pool),
+        writeable=False,
     )
-    return np.ascontiguousarray(view).reshape(kh * kw * c, -1)
+    return np.ascontiguousarray(view).reshape(groups, kh * kw * cg, -1)
 
 
 def col2im(
     grad_cols: np.ndarray,
     padded_shape: tuple[int, ...],
-    kernel: tuple[int, int],
-    stride: tuple[int, int],
-    blocks_hw: tuple[int, int],
+    kernel: Pair,
+    stride: Pair,
+    dilation: Pair,
+    blocks_hw: Pair,
     pool: int = 1,
 ) -> np.ndarray:
     """Adjoint of `im2col`: add the gradient of every patch back onto a (padded) image.
 
-    `grad_cols` is (kh * kw * C, pool * pool * N * Hp * Wp) in `im2col`'s order; `blocks_hw`
-    is (Hp, Wp), the output size divided by `pool`.
+    `grad_cols` is (groups, kh * kw * C // groups, pool * pool * N * Hp * Wp) in `im2col`'s order;
+    `blocks_hw` is (Hp, Wp), the output size divided by `pool`.
     """
     (kh, kw), (n, _, _, c), (hp, wp), p = kernel, padded_shape, blocks_hw, pool
-    pieces = grad_cols.reshape(kh, kw, c, p, p, n, hp, wp).transpose(0, 1, 5, 6, 3, 7, 4, 2)
-    return scatter_windows(pieces.reshape(kh, kw, n, hp * p, wp * p, c), padded_shape, stride)
+    g = grad_cols.shape[0]
+    pieces = grad_cols.reshape(g, kh, kw, c // g, p, p, n, hp, wp).transpose(1, 2, 6, 7, 4, 8, 5, 0, 3)
+    return scatter_windows(pieces.reshape(kh, kw, n, hp * p, wp * p, c), padded_shape, stride, dilation)
 
 
-def conv_padding(fn: str, padding: Any, kernel: tuple[int, int], stride: tuple[int, int]):
+def by_group(matrix: np.ndarray, groups: int) -> np.ndarray:
+    """A (rows, groups * k) matrix as a (groups, rows, k) view: one slice per group."""
+    rows, width = matrix.shape
+    return matrix.reshape(rows, groups, width // groups).transpose(1, 0, 2)
+
+
+def ungroup(stacked: np.ndarray) -> np.ndarray:
+    """Inverse of `by_group`: (groups, rows, k) -> (rows, groups * k) (free for one group)."""
+    return stacked.transpose(1, 0, 2).reshape(stacked.shape[1], -1)
+
+
+def grouped_product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a[g] @ b[g] for every group g: one plain GEMM for a single group, else one batched matmul."""
+    return (a[0] @ b[0])[None] if len(a) == 1 else np.matmul(a, b)
+
+
+class ConvCore(Op):
+    """The conv core shared by every conv op: patches, the GEMM, and both gradients.
+
+    `convolve` pads, copies patches (kept for the weight gradient) and returns the conv output as
+    an (M, C_out) matrix in `im2col`'s column order; `convolve_backward` takes the gradient of that
+    matrix and returns (gradient of x, gradient of weight), each None when not needed.
+    """
+
+    def convolve(self, x, weight, stride, padding, dilation=(1, 1), groups=1, pool=1):
+        padded = pad_image(x, padding)
+        cols = im2col(padded, weight.shape[:2], stride, dilation, groups, pool)
+        self.cols = cols if self.needs_input_grad[1] else None
+        self.weight, self.padded_shape, self.groups = weight, padded.shape, groups
+        self.geometry = stride, padding, dilation, pool
+        sizes = zip(padded.shape[1:3], weight.shape[:2], stride, dilation)
+        self.blocks_hw = tuple(output_size(*size) // pool for size in sizes)  # output (H, W) // pool
+        weights = by_group(weight.reshape(-1, weight.shape[3]), groups)
+        return ungroup(grouped_product(cols.transpose(0, 2, 1), weights))
+
+    def convolve_backward(self, grad_z):
+        weight, groups, (stride, padding, dilation, pool) = self.weight, self.groups, self.geometry
+        grads = by_group(grad_z, groups)
+        grad_x = grad_w = None
+        if self.needs_input_grad[0]:
+            weights = by_group(weight.reshape(-1, weight.shape[3]), groups)
+            grad_cols = grouped_product(weights, grads.transpose(0, 2, 1))
+            padded = col2im(grad_cols, self.padded_shape, weight.shape[:2], stride, dilation, self.blocks_hw, pool)
+            grad_x = unpad_image(padded, padding)
+        if self.needs_input_grad[1]:
+            grad_w = ungroup(grouped_product(self.cols, grads)).reshape(weight.shape)
+        return grad_x, grad_w
+
+
+def conv_padding(fn: str, padding: Any, kernel: Pair, stride: Pair, dilation: Pair = (1, 1)) -> Padding:
     """((top, bottom), (left, right)) from an int, a pair, "valid" or "same" (which needs stride 1)."""
     if padding == "valid":
         return (0, 0), (0, 0)
     if padding == "same":
         if stride != (1, 1):
             raise ValueError(f"{fn}: padding='same' needs stride 1, got stride={stride}")
-        # As PyTorch: the odd pixel of an even kernel's padding goes after (bottom/right).
-        return tuple(((k - 1) // 2, k - 1 - (k - 1) // 2) for k in kernel)
+        # As PyTorch: the odd pixel of an even (dilated) kernel's padding goes after (bottom/right).
+        spans = (d * (k - 1) for k, d in zip(kernel, dilation))
+        return tuple((s // 2, s - s // 2) for s in spans)
     if isinstance(padding, str):
         raise ValueError(f"{fn}: `padding` must be an int, a pair, 'same' or 'valid', got {padding!r}")
     ph, pw = check_pair(fn, "padding", padding, minimum=0)
     return (ph, ph), (pw, pw)
 
 
-def conv_arguments(fn: str, x: Any, weight: Any, bias: Any, stride: Any, padding: Any):
-    """Checked and normalized conv arguments: (inputs, stride pair, ((top, bottom), (left, right)))."""
+def conv_inputs(fn: str, x: Any, weight: Any, bias: Any, groups: Any, transposed: bool = False):
+    """Checked tensors [x, weight(, bias)] and groups of a conv; `transposed` reads the weight as
+    conv_transpose2d's (kh, kw, C_out // groups, C_in)."""
     x, weight = image(fn, x), as_tensor(weight)
-    check_ndim(fn, "weight", weight.shape, 4, "(kh, kw, C_in, C_out)")
+    layout = "(kh, kw, C_out // groups, C_in)" if transposed else "(kh, kw, C_in // groups, C_out)"
+    check_ndim(fn, "weight", weight.shape, 4, layout)
     check_float(fn, "weight", weight.dtype)
-    kh, kw, c_in, c_out = weight.shape
+    groups = check_int(fn, "groups", groups, minimum=1)
+    kh, kw, per_group, last = weight.shape
+    c_in, c_out = (last, per_group * groups) if transposed else (per_group * groups, last)
     if x.shape[3] != c_in:
-        hint = ""
-        if x.shape[1] == c_in:
-            hint = "; x looks channels-first (N, C, H, W): use x.transpose(0, 2, 3, 1)"
+        hint = "; x looks channels-first (N, C, H, W): use x.transpose(0, 2, 3, 1)" if x.shape[1] == c_in else ""
         raise ValueError(
-            f"{fn}: `x` has {x.shape[3]} channels (last axis of shape {x.shape}) but `weight` "
-            f"expects C_in={c_in} (shape {weight.shape}){hint}"
+            f"{fn}: `x` has {x.shape[3]} channels (last axis of shape {x.shape}) but `weight` of shape "
+            f"{weight.shape} {layout} with groups={groups} expects C_in={c_in}{hint}"
         )
+    for name, channels in (("C_in", c_in), ("C_out", c_out)):
+        if channels % groups:
+            raise ValueError(f"{fn}: {name}={channels} must be divisible by `groups`={groups}")
     inputs = [x, weight]
     if bias is not None:
         bias = as_tensor(bias)
         if bias.shape != (c_out,):
             raise ValueError(f"{fn}: `bias` must have shape ({c_out},), got {bias.shape}")
         inputs.append(bias)
+    return inputs, groups
+
+
+def conv_arguments(fn: str, x: Any, weight: Any, bias: Any, stride: Any, padding: Any, dilation: Any = 1, groups=1):
+    """Checked and normalized conv arguments: (inputs, params for `ConvCore.convolve`)."""
+    inputs, groups = conv_inputs(fn, x, weight, bias, groups)
+    kh, kw = inputs[1].shape[:2]
     stride = check_pair(fn, "stride", stride, minimum=1)
-    padding = conv_padding(fn, padding, (kh, kw), stride)
-    padded = (x.shape[1] + sum(padding[0]), x.shape[2] + sum(padding[1]))
-    if kh > padded[0] or kw > padded[1]:
+    dilation = check_pair(fn, "dilation", dilation, minimum=1)
+    padding = conv_padding(fn, padding, (kh, kw), stride, dilation)
+    padded = (inputs[0].shape[1] + sum(padding[0]), inputs[0].shape[2] + sum(padding[1]))
+    span = (dilation[0] * (kh - 1) + 1, dilation[1] * (kw - 1) + 1)
+    if span[0] > padded[0] or span[1] > padded[1]:
+        dilated = "" if dilation == (1, 1) else f" (spanning {span[0]}x{span[1]} with dilation {dilation})"
         raise ValueError(
-            f"{fn}: kernel {kh}x{kw} is larger than the padded input {padded[0]}x{padded[1]} "
-            f"(x shape {x.shape}, padding {padding})"
+            f"{fn}: kernel {kh}x{kw}{dilated} is larger than the padded input {padded[0]}x{padded[1]} "
+            f"(x shape {inputs[0].shape}, padding {padding})"
         )
-    return inputs, stride, padding
+    return inputs, {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
 
 
-class Conv2d(Op):
-    def forward(self, x, weight, bias=None, stride=(1, 1), padding=((0, 0), (0, 0))):
-        kh, kw, _, c_out = weight.shape
-        padded = pad_image(x, padding)
-        n, h, w, _ = padded.shape
-        out_shape = (n, output_size(h, kh, stride[0]), output_size(w, kw, stride[1]), c_out)
-        cols = im2col(padded, (kh, kw), stride)
-        out = cols.T @ weight.reshape(-1, c_out)
+def bias_gradient(ctx: Op, grad2: np.ndarray) -> tuple[np.ndarray | None, ...]:
+    """The bias gradient as a 1-tuple when the op has a bias input, else ()."""
+    if len(ctx.needs_input_grad) < 3:
+        return ()
+    return (column_sums(grad2) if ctx.needs_input_grad[2] else None,)
+
+
+class Conv2d(ConvCore):
+    def forward(self, x, weight, bias=None, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1), groups=1):
+        out = self.convolve(x, weight, stride, padding, dilation, groups)
         if bias is not None:
             out += bias
-        self.cols = cols if self.needs_input_grad[1] else None
-        self.weight = weight
-        self.padded_shape, self.stride, self.padding = padded.shape, stride, padding
-        return out.reshape(out_shape)
+        return out.reshape(x.shape[0], *self.blocks_hw, weight.shape[3])
 
     def backward(self, grad):
-        kh, kw, c_in, c_out = self.weight.shape
-        grad2 = grad.reshape(-1, c_out)
-        grad_x = grad_w = None
-        if self.needs_input_grad[0]:
-            grad_cols = self.weight.reshape(-1, c_out) @ grad2.T
-            padded = col2im(grad_cols, self.padded_shape, (kh, kw), self.stride, grad.shape[1:3])
-            grad_x = unpad_image(padded, self.padding)
-        if self.needs_input_grad[1]:
-            grad_w = (self.cols @ grad2).reshape(self.weight.shape)
-        if len(self.needs_input_grad) == 3:
-            return grad_x, grad_w, column_sums(grad2) if self.needs_input_grad[2] else None
-        return grad_x, grad_w
+        grad2 = grad.reshape(-1, grad.shape[3])
+        return *self.convolve_backward(grad2), *bias_gradient(self, grad2)
 
 
 @register(Conv2d)
-def conv2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0) -> Tensor:
-    """2-D convolution (cross-correlation, as in every framework), channels-last.
+def conv2d(
+    x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0, dilation: Any = 1, groups: int = 1
+) -> Tensor:
+    """2-D convolution (cross-correlation, as in every framework), channels-last, as PyTorch's conv2d.
 
-    x: (N, H, W, C_in); weight: (kh, kw, C_in, C_out); bias: (C_out,) or None.
-    stride: int or pair; padding: int, pair, "same" (stride 1) or "valid".
-    Returns (N, H_out, W_out, C_out), H_out = (H + pad_top + pad_bottom - kh) // stride + 1.
+    x: (N, H, W, C_in); weight: (kh, kw, C_in // groups, C_out); bias: (C_out,) or None.
+    stride, dilation: int or pair; padding: int, pair, "same" (stride 1) or "valid".
+    groups: C_in and C_out are split into `groups` independent convolutions (output channel o
+    sees input group o // (C_out // groups)); groups == C_in is a depthwise convolution.
+    Returns (N, H_out, W_out, C_out), H_out = (H + pad_top + pad_bottom - dilation * (kh - 1) - 1) // stride + 1.
     """
-    inputs, stride, padding = conv_arguments("conv2d", x, weight, bias, stride, padding)
-    return Conv2d.apply(*inputs, stride=stride, padding=padding)
+    inputs, params = conv_arguments("conv2d", x, weight, bias, stride, padding, dilation, groups)
+    return Conv2d.apply(*inputs, **params)
 
 
-class Conv2dReluMaxPool2d(Op):
+class Conv2dReluMaxPool2d(ConvCore):
     """max_pool2d(relu(conv2d(x, weight, bias)), pool) in one op, pool stride = pool size.
 
     Same result and gradients as the three ops (ties go to the first maximum), much faster:
-    since max(relu(z + b)) = relu(max(z) + b), bias and ReLU run on the pooled map, and the
-    patches are laid out (kh, kw, C, pool_y, pool_x, N, Hp, Wp), so the conv output arrives as
-    pool * pool contiguous blocks whose elementwise maximum is the pooled map.
+    since max(relu(z + b)) = relu(max(z) + b), bias and ReLU run on the pooled map, and the conv
+    core lays patches out so that the conv output arrives as pool * pool contiguous blocks whose
+    elementwise maximum is the pooled map. Only the pooling and ReLU routing live here.
     """
 
     def forward(self, x, weight, bias, stride=(1, 1), padding=((0, 0), (0, 0)), pool=2):
-        kh, kw, c_in, c_out = weight.shape
-        padded = pad_image(x, padding)
-        n, h, w, _ = padded.shape
-        hp, wp = output_size(h, kh, stride[0]) // pool, output_size(w, kw, stride[1]) // pool
-        cols = im2col(padded, (kh, kw), stride, pool)
-        blocks = (cols.T @ weight.reshape(-1, c_out)).reshape(pool * pool, n * hp * wp, c_out)
+        c_out = weight.shape[3]
+        blocks = self.convolve(x, weight, stride, padding, pool=pool).reshape(pool * pool, -1, c_out)
         pooled = blocks.max(axis=0)
         out = pooled + bias
         self.active = out > 0
         np.maximum(out, 0, out=out)
-        self.cols = cols if self.needs_input_grad[1] else None
-        self.blocks, self.pooled, self.weight = blocks, pooled, weight
-        self.padded_shape, self.stride, self.padding, self.pool = padded.shape, stride, padding, pool
-        return out.reshape(n, hp, wp, c_out)
+        self.blocks, self.pooled = blocks, pooled
+        return out.reshape(x.shape[0], *self.blocks_hw, c_out)
 
     def backward(self, grad):
-        kh, kw, c_in, c_out = self.weight.shape
-        n, hp, wp, _ = grad.shape
-        grad_pooled = grad.reshape(-1, c_out) * self.active
+        grad_pooled = grad.reshape(-1, grad.shape[3]) * self.active
         grad_blocks = np.empty_like(self.blocks)
         for grad_block, hit in zip(grad_blocks, first_max_masks(self.blocks, self.pooled)):  # pool * pool offsets
             np.multiply(grad_pooled, hit, out=grad_block)
-        grad_z = grad_blocks.reshape(-1, c_out)
-        grad_x = grad_w = None
-        if self.needs_input_grad[0]:
-            grad_cols = self.weight.reshape(-1, c_out) @ grad_z.T
-            padded = col2im(grad_cols, self.padded_shape, (kh, kw), self.stride, (hp, wp), self.pool)
-            grad_x = unpad_image(padded, self.padding)
-        if self.needs_input_grad[1]:
-            grad_w = (self.cols @ grad_z).reshape(self.weight.shape)
-        grad_b = column_sums(grad_pooled) if self.needs_input_grad[2] else None
-        return grad_x, grad_w, grad_b
+        return *self.convolve_backward(grad_blocks.reshape(-1, grad.shape[3])), *bias_gradient(self, grad_pooled)
 
 
 @register(Conv2dReluMaxPool2d)
@@ -196,13 +253,89 @@ def conv2d_relu_maxpool2d(x: Any, weight: Any, bias: Any, stride: Any = 1, paddi
 
     The pool's stride equals its size `pool`; results and gradients equal the three ops'.
     """
+    fn = "conv2d_relu_maxpool2d"
     if bias is None:
-        raise TypeError("conv2d_relu_maxpool2d: `bias` is required (pass zeros for none)")
-    inputs, stride, padding = conv_arguments("conv2d_relu_maxpool2d", x, weight, bias, stride, padding)
-    pool = check_int("conv2d_relu_maxpool2d", "pool", pool, minimum=1)
-    kh, kw = inputs[1].shape[:2]
-    out_h = (inputs[0].shape[1] + sum(padding[0]) - kh) // stride[0] + 1
-    out_w = (inputs[0].shape[2] + sum(padding[1]) - kw) // stride[1] + 1
+        raise TypeError(f"{fn}: `bias` is required (pass zeros for none)")
+    inputs, params = conv_arguments(fn, x, weight, bias, stride, padding)
+    pool = check_int(fn, "pool", pool, minimum=1)
+    (kh, kw), (sh, sw), (top, left) = inputs[1].shape[:2], params["stride"], params["padding"]
+    out_h = output_size(inputs[0].shape[1] + sum(top), kh, sh)
+    out_w = output_size(inputs[0].shape[2] + sum(left), kw, sw)
     if pool > min(out_h, out_w):
-        raise ValueError(f"conv2d_relu_maxpool2d: `pool` {pool} is larger than the conv output {out_h}x{out_w}")
-    return Conv2dReluMaxPool2d.apply(*inputs, stride=stride, padding=padding, pool=pool)
+        raise ValueError(f"{fn}: `pool` {pool} is larger than the conv output {out_h}x{out_w}")
+    return Conv2dReluMaxPool2d.apply(*inputs, stride=params["stride"], padding=params["padding"], pool=pool)
+
+
+class ConvTranspose2d(ConvCore):
+    """The adjoint of conv2d's input: forward is the conv core's input gradient (col2im of
+    weight @ x); backward is the conv core's forward on the upstream gradient (the gradient of x)
+    and its weight gradient with x as the output gradient."""
+
+    def forward(self, x, weight, bias=None, stride=(1, 1), padding=((0, 0), (0, 0)), output_padding=(0, 0),
+                dilation=(1, 1), groups=1):  # fmt: skip
+        n, h, w, c_in = x.shape
+        kh, kw, _, _ = weight.shape
+        padded_shape = (
+            n,
+            (h - 1) * stride[0] + dilation[0] * (kh - 1) + 1 + output_padding[0],
+            (w - 1) * stride[1] + dilation[1] * (kw - 1) + 1 + output_padding[1],
+            weight.shape[2] * groups,
+        )
+        self.x, self.weight, self.settings = x, weight, (stride, padding, dilation, groups)
+        weights = by_group(weight.reshape(-1, c_in), groups)
+        grad_cols = grouped_product(weights, by_group(x.reshape(-1, c_in), groups).transpose(0, 2, 1))
+        out = unpad_image(col2im(grad_cols, padded_shape, (kh, kw), stride, dilation, (h, w)), padding)
+        out = np.ascontiguousarray(out)
+        if bias is not None:
+            out += bias
+        return out
+
+    def backward(self, grad):
+        x, weight, (stride, padding, dilation, groups) = self.x, self.weight, self.settings
+        grad_x = grad_w = None
+        if self.needs_input_grad[0] or self.needs_input_grad[1]:
+            grad_x = self.convolve(grad, weight, stride, padding, dilation, groups).reshape(x.shape)
+        if self.needs_input_grad[1]:
+            grad_w = ungroup(grouped_product(self.cols, by_group(x.reshape(-1, x.shape[3]), groups)))
+            grad_w = grad_w.reshape(weight.shape)
+        return grad_x, grad_w, *bias_gradient(self, grad.reshape(-1, grad.shape[3]))
+
+
+@register(ConvTranspose2d)
+def conv_transpose2d(
+    x: Any,
+    weight: Any,
+    bias: Any = None,
+    stride: Any = 1,
+    padding: Any = 0,
+    output_padding: Any = 0,
+    dilation: Any = 1,
+    groups: int = 1,
+) -> Tensor:
+    """Transposed 2-D convolution (the gradient of conv2d with respect to its input), channels-last,
+    as PyTorch's conv_transpose2d.
+
+    x: (N, H, W, C_in); weight: (kh, kw, C_out // groups, C_in) -- conv2d's layout read backwards,
+    so conv_transpose2d(y, w) is the adjoint of conv2d(., w) (PyTorch's (C_in, C_out // groups, kh, kw)
+    is w.permute(3, 2, 0, 1)); bias: (C_out,) or None. stride, padding, dilation: int or pair;
+    output_padding: int or pair, each smaller than its stride (extra rows/columns at the bottom/right).
+    Returns (N, H_out, W_out, C_out), H_out = (H - 1) * stride - 2 * padding + dilation * (kh - 1)
+    + output_padding + 1.
+    """
+    fn = "conv_transpose2d"
+    inputs, groups = conv_inputs(fn, x, weight, bias, groups, transposed=True)
+    stride = check_pair(fn, "stride", stride, minimum=1)
+    dilation = check_pair(fn, "dilation", dilation, minimum=1)
+    if isinstance(padding, str):
+        raise TypeError(f"{fn}: `padding` must be an int or a pair of ints, got {padding!r}")
+    ph, pw = check_pair(fn, "padding", padding, minimum=0)
+    output_padding = check_pair(fn, "output_padding", output_padding, minimum=0)
+    if output_padding[0] >= stride[0] or output_padding[1] >= stride[1]:
+        raise ValueError(f"{fn}: `output_padding` {output_padding} must be smaller than `stride` {stride}")
+    (_, h, w, _), (kh, kw) = inputs[0].shape, inputs[1].shape[:2]
+    out_h = (h - 1) * stride[0] - 2 * ph + dilation[0] * (kh - 1) + output_padding[0] + 1
+    out_w = (w - 1) * stride[1] - 2 * pw + dilation[1] * (kw - 1) + output_padding[1] + 1
+    if out_h < 1 or out_w < 1:
+        raise ValueError(f"{fn}: the output would be {out_h}x{out_w}: `padding` ({ph}, {pw}) is too large")
+    params = {"stride": stride, "padding": ((ph, ph), (pw, pw)), "output_padding": output_padding}
+    return ConvTranspose2d.apply(*inputs, **params, dilation=dilation, groups=groups)

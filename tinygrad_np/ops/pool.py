@@ -1,6 +1,7 @@
-"""2-D max and average pooling over (N, H, W, C), any kernel and stride (floor, like PyTorch).
+"""2-D max and average pooling over (N, H, W, C), any kernel, stride and padding (floor, like PyTorch).
 
-`kernel` and `stride` reach the ops as pairs.
+`kernel`, `stride` and `padding` reach the ops as pairs. Max pooling pads with -inf (a padded
+pixel is never a window's maximum), average pooling with zeros.
 """
 
 from __future__ import annotations
@@ -10,21 +11,39 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Op
-from ..checks import check_pair
+from ..checks import check_pair, describe
 from ..tensor import Tensor
 from .arguments import image
 from .registry import register
-from .windows import first_max_masks, kernel_offsets, output_size, scatter_windows, sliding_windows
+from .windows import (
+    first_max_masks,
+    kernel_offsets,
+    output_size,
+    pad_image,
+    scatter_windows,
+    sliding_windows,
+    unpad_image,
+)
 
 
-def pool_arguments(fn: str, x: Any, kernel_size: Any, stride: Any) -> tuple[Tensor, dict[str, Any]]:
-    """The image and normalized parameters of a pool: kernel and stride pairs (stride defaults to the kernel)."""
+def pool_arguments(fn: str, x: Any, kernel_size: Any, stride: Any, padding: Any) -> tuple[Tensor, dict[str, Any]]:
+    """The image and normalized parameters of a pool: kernel, stride (defaults to the kernel) and
+    padding pairs; as in PyTorch, padding may be at most half the kernel."""
     x = image(fn, x)
     kernel = check_pair(fn, "kernel_size", kernel_size, minimum=1)
     stride = kernel if stride is None else check_pair(fn, "stride", stride, minimum=1)
-    if kernel[0] > x.shape[1] or kernel[1] > x.shape[2]:
-        raise ValueError(f"{fn}: kernel {kernel[0]}x{kernel[1]} is larger than the input {x.shape[1]}x{x.shape[2]}")
-    return x, {"kernel": kernel, "stride": stride}
+    padding = check_pair(fn, "padding", padding, minimum=0)
+    if padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
+        raise ValueError(f"{fn}: `padding` must be at most half of `kernel_size` {kernel}, got {describe(padding)}")
+    h, w = x.shape[1] + 2 * padding[0], x.shape[2] + 2 * padding[1]
+    if kernel[0] > h or kernel[1] > w:
+        raise ValueError(f"{fn}: kernel {kernel[0]}x{kernel[1]} is larger than the padded input {h}x{w}")
+    return x, {"kernel": kernel, "stride": stride, "padding": padding}
+
+
+def both_sides(padding: tuple[int, int]) -> tuple[tuple[int, int], tuple[int, int]]:
+    """(ph, pw) as pad_image's ((top, bottom), (left, right))."""
+    return (padding[0], padding[0]), (padding[1], padding[1])
 
 
 class MaxPool2d(Op):
@@ -33,7 +52,9 @@ class MaxPool2d(Op):
     Both directions loop over the kh * kw kernel offsets, each step a whole-batch array operation.
     """
 
-    def forward(self, x, kernel=(2, 2), stride=(2, 2)):
+    def forward(self, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0)):
+        self.padding = both_sides(padding)
+        x = pad_image(x, self.padding, -np.inf)
         n, h, w, c = x.shape
         out_hw = (output_size(h, kernel[0], stride[0]), output_size(w, kernel[1], stride[1]))
         self.x, self.offsets = x, list(kernel_offsets(kernel, stride, out_hw))
@@ -48,30 +69,48 @@ class MaxPool2d(Op):
         windows = [window for _, _, window in self.offsets]
         for window, hit in zip(windows, first_max_masks((self.x[w] for w in windows), self.out)):
             grad_x[window] += grad * hit
-        return grad_x
+        return unpad_image(grad_x, self.padding)
 
 
 @register(MaxPool2d)
-def max_pool2d(x: Any, kernel_size: Any = 2, stride: Any = None) -> Tensor:
-    """Max pooling over (N, H, W, C); stride defaults to the kernel; each window's gradient goes
-    to its first maximum. Output size floors, like PyTorch."""
-    x, params = pool_arguments("max_pool2d", x, kernel_size, stride)
+def max_pool2d(x: Any, kernel_size: Any = 2, stride: Any = None, padding: Any = 0) -> Tensor:
+    """Max pooling over (N, H, W, C), as PyTorch's max_pool2d; stride defaults to the kernel;
+    padding (int or pair, at most half the kernel) adds -inf borders; each window's gradient goes
+    to its first maximum. H_out = (H + 2 * padding - kh) // stride + 1."""
+    x, params = pool_arguments("max_pool2d", x, kernel_size, stride, padding)
     return MaxPool2d.apply(x, **params)
 
 
 class AvgPool2d(Op):
-    def forward(self, x, kernel=(2, 2), stride=(2, 2)):
-        self.x_shape, self.kernel, self.stride = x.shape, kernel, stride
-        return sliding_windows(x, kernel, stride).mean(axis=(3, 4), dtype=x.dtype)
+    """Each window's mean; its gradient is shared evenly by the pixels it averaged."""
+
+    def forward(self, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0), count_include_pad=True):
+        self.padding = both_sides(padding)
+        padded = pad_image(x, self.padding)
+        self.padded_shape, self.kernel, self.stride = padded.shape, kernel, stride
+        sums = sliding_windows(padded, kernel, stride).sum(axis=(3, 4), dtype=x.dtype)
+        if count_include_pad or padding == (0, 0):
+            self.counts = np.asarray(kernel[0] * kernel[1], x.dtype)
+        else:  # the real pixels in each window: the window sums of a padded image of ones
+            ones = pad_image(np.ones((1, *x.shape[1:3], 1), x.dtype), self.padding)
+            self.counts = sliding_windows(ones, kernel, stride).sum(axis=(3, 4))
+        return sums / self.counts
 
     def backward(self, grad):
         kh, kw = self.kernel
-        share = np.broadcast_to(grad / np.asarray(kh * kw, grad.dtype), (kh, kw, *grad.shape))
-        return scatter_windows(share, self.x_shape, self.stride)
+        share = np.broadcast_to(grad / self.counts, (kh, kw, *grad.shape))
+        return unpad_image(scatter_windows(share, self.padded_shape, self.stride), self.padding)
 
 
 @register(AvgPool2d)
-def avg_pool2d(x: Any, kernel_size: Any = 2, stride: Any = None) -> Tensor:
-    """Average pooling over (N, H, W, C); stride defaults to the kernel; output size floors."""
-    x, params = pool_arguments("avg_pool2d", x, kernel_size, stride)
-    return AvgPool2d.apply(x, **params)
+def avg_pool2d(
+    x: Any, kernel_size: Any = 2, stride: Any = None, padding: Any = 0, count_include_pad: bool = True
+) -> Tensor:
+    """Average pooling over (N, H, W, C), as PyTorch's avg_pool2d; stride defaults to the kernel;
+    padding (int or pair, at most half the kernel) adds zero borders, counted in each window's
+    divisor when `count_include_pad` (else each window divides by its real pixels only).
+    H_out = (H + 2 * padding - kh) // stride + 1."""
+    if not isinstance(count_include_pad, (bool, np.bool_)):
+        raise TypeError(f"avg_pool2d: `count_include_pad` must be a bool, got {describe(count_include_pad)}")
+    x, params = pool_arguments("avg_pool2d", x, kernel_size, stride, padding)
+    return AvgPool2d.apply(x, **params, count_include_pad=bool(count_include_pad))

@@ -11,9 +11,10 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 
-def output_size(size: int, kernel: int, stride: int) -> int:
-    """Number of window positions along one axis (floor, like PyTorch)."""
-    return (size - kernel) // stride + 1
+def output_size(size: int, kernel: int, stride: int, dilation: int = 1) -> int:
+    """Number of window positions along one axis (floor, like PyTorch); a dilated kernel spans
+    dilation * (kernel - 1) + 1 pixels."""
+    return (size - dilation * (kernel - 1) - 1) // stride + 1
 
 
 def sliding_windows(x: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int]) -> np.ndarray:
@@ -25,13 +26,17 @@ def sliding_windows(x: np.ndarray, kernel: tuple[int, int], stride: tuple[int, i
     return as_strided(x, shape, (sn, shh * sh, sww * sw, shh, sww, sc), writeable=False)
 
 
-def kernel_offsets(kernel: tuple[int, int], stride: tuple[int, int], out_hw: tuple[int, int]):
+def kernel_offsets(
+    kernel: tuple[int, int], stride: tuple[int, int], out_hw: tuple[int, int], dilation: tuple[int, int] = (1, 1)
+):
     """For each kernel offset (i, j), the index that picks, for every window, its pixel at that
-    offset: an (N, Ho, Wo, C) strided slice. Loops run over kh * kw offsets only."""
-    (kh, kw), (sh, sw), (ho, wo) = kernel, stride, out_hw
+    offset (i * dilation_h, j * dilation_w): an (N, Ho, Wo, C) strided slice. Loops run over
+    kh * kw offsets only."""
+    (kh, kw), (sh, sw), (ho, wo), (dh, dw) = kernel, stride, out_hw, dilation
     for i in range(kh):
         for j in range(kw):
-            yield i, j, (slice(None), slice(i, i + sh * (ho - 1) + 1, sh), slice(j, j + sw * (wo - 1) + 1, sw))
+            y, x = i * dh, j * dw
+            yield i, j, (slice(None), slice(y, y + sh * (ho - 1) + 1, sh), slice(x, x + sw * (wo - 1) + 1, sw))
 
 
 def first_max_masks(candidates, maximum: np.ndarray):
@@ -45,25 +50,29 @@ def first_max_masks(candidates, maximum: np.ndarray):
         yield hit
 
 
-def scatter_windows(pieces: np.ndarray, image_shape: tuple[int, ...], stride: tuple[int, int]) -> np.ndarray:
+def scatter_windows(
+    pieces: np.ndarray, image_shape: tuple[int, ...], stride: tuple[int, int], dilation: tuple[int, int] = (1, 1)
+) -> np.ndarray:
     """Sum `pieces` of shape (kh, kw, N, Ho, Wo, C) onto a zero image of `image_shape`.
 
-    Piece [i, j, n, y, x, c] lands on pixel (y * sh + i, x * sw + j); overlaps add up.
+    Piece [i, j, n, y, x, c] lands on pixel (y * sh + i * dh, x * sw + j * dw); overlaps add up.
     """
     kh, kw, _, ho, wo, _ = pieces.shape
     out = np.zeros(image_shape, dtype=pieces.dtype)
-    for i, j, window in kernel_offsets((kh, kw), stride, (ho, wo)):
+    for i, j, window in kernel_offsets((kh, kw), stride, (ho, wo), dilation):
         out[window] += pieces[i, j]
     return out
 
 
-def pad_image(x: np.ndarray, padding: tuple[tuple[int, int], tuple[int, int]]) -> np.ndarray:
-    """Zero-pad H and W of an (N, H, W, C) array by writing it into a zero buffer."""
+def pad_image(x: np.ndarray, padding: tuple[tuple[int, int], tuple[int, int]], value: float = 0.0) -> np.ndarray:
+    """Pad H and W of an (N, H, W, C) array with `value` (zeros by default) by writing it into a
+    prefilled buffer (cheaper than np.pad)."""
     (top, bottom), (left, right) = padding
     if not (top or bottom or left or right):
         return x
     n, h, w, c = x.shape
-    out = np.zeros((n, h + top + bottom, w + left + right, c), dtype=x.dtype)
+    shape = (n, h + top + bottom, w + left + right, c)
+    out = np.zeros(shape, dtype=x.dtype) if value == 0 else np.full(shape, value, dtype=x.dtype)
     out[:, top : top + h, left : left + w, :] = x
     return out
 
