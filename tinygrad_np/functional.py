@@ -15,7 +15,7 @@ import numpy as np
 from .ops.conv import conv2d, conv2d_relu_maxpool2d
 from .ops.elementwise import add, div, exp, log, mul, neg, pow, relu, sigmoid, sqrt, sub, tanh
 from .ops.linalg import linear, matmul
-from .ops.loss import cross_entropy, hinge
+from .ops.loss import binary_cross_entropy_with_logits, cross_entropy, hinge, mse_loss, nll_loss
 from .ops.pool import avg_pool2d, max_pool2d
 from .ops.reduce import log_softmax, max, mean, softmax, sum
 from .ops.registry import FUNCTIONS
@@ -26,6 +26,7 @@ __all__ = [
     "add", "avg_pool2d", "conv2d", "conv2d_relu_maxpool2d", "cross_entropy", "div", "exp", "flatten", "getitem",
     "hinge", "linear", "log", "log_softmax", "matmul", "max", "max_pool2d", "mean", "mul", "neg", "pad", "pow",
     "relu", "reshape", "sigmoid", "softmax", "sqrt", "sub", "sum", "tanh", "transpose",
+    "binary_cross_entropy_with_logits", "mse_loss", "nll_loss",
 ]  # fmt: skip
 
 
