@@ -242,21 +242,6 @@ ELEMENTWISE_CASES = {
     "truth of many": (lambda: bool(_v > 0), ValueError, ["truth value", "3 elements", "ambiguous"]),
 }
 
-ALL_CASES = CORE_CASES | MODEL_CASES | ELEMENTWISE_CASES
-
-
-def test_at_least_sixty_cases():
-    assert len(ALL_CASES) >= 60
-
-
-@pytest.mark.parametrize("call, error, words", ALL_CASES.values(), ids=ALL_CASES.keys())
-def test_clear_errors(call, error, words):
-    with pytest.raises(error) as info:
-        call()
-    message = str(info.value)
-    assert "Traceback" not in message
-    for word in words:
-        assert word in message, f"{word!r} not in {message!r}"
 
 
 w_dw = Tensor(rng.standard_normal((3, 3, 1, 6)).astype(np.float32))  # depthwise for 3 channels, multiplier 2
@@ -325,6 +310,71 @@ IMAGE_OP_CASES = {
 }
 
 
-@pytest.mark.parametrize("call, error, words", IMAGE_OP_CASES.values(), ids=IMAGE_OP_CASES.keys())
-def test_clear_errors_of_image_ops(call, error, words):
-    test_clear_errors(call, error, words)
+_probs = Tensor(np.full((4, 10), 0.1, np.float32))
+_x34 = Tensor(np.zeros((3, 4), np.float32))
+LOSS_CASES = {
+    "ce smoothing negative": (lambda: logits.cross_entropy(labels, label_smoothing=-0.1), ValueError,
+                              ["cross_entropy", "`label_smoothing`", ">= 0.0", "-0.1"]),
+    "ce smoothing above 1": (lambda: logits.cross_entropy(labels, label_smoothing=1.5), ValueError,
+                             ["cross_entropy", "`label_smoothing`", "[0, 1]", "1.5"]),
+    "ce smoothing type": (lambda: logits.cross_entropy(labels, label_smoothing="0.1"), TypeError,
+                          ["cross_entropy", "`label_smoothing`", "number"]),
+    "ce non-finite probabilities": (lambda: logits.cross_entropy(np.full((4, 10), np.nan)), ValueError,
+                                    ["cross_entropy", "`target`", "finite"]),
+    "nll 1-D log_probs": (lambda: F.nll_loss(np.zeros(10), np.array([1])), ValueError,
+                          ["nll_loss", "`log_probs`", "2-D"]),
+    "nll label range": (lambda: F.nll_loss(logits, np.array([1, 2, 3, 10])), ValueError, ["nll_loss", "[0, 9]", "10"]),
+    "nll negative label": (lambda: F.nll_loss(logits, np.array([1, -1, 3, 4])), ValueError, ["nll_loss", "-1"]),
+    "nll float labels": (lambda: F.nll_loss(logits, np.array([1.0, 2, 3, 4])), TypeError, ["nll_loss", "integer"]),
+    "nll one-hot": (lambda: F.nll_loss(logits, np.eye(10)[labels]), ValueError, ["nll_loss", "(N,)", "(4, 10)"]),
+    "nll batch mismatch": (lambda: F.nll_loss(logits, np.array([1, 2])), ValueError, ["nll_loss", "(4)", "2"]),
+    "nll all ignored": (lambda: F.nll_loss(logits, np.full(4, -100)), ValueError,
+                        ["nll_loss", "ignore_index", "reduction='sum'"]),
+    "nll ignore_index type": (lambda: F.nll_loss(logits, labels, ignore_index=0.5), TypeError,
+                              ["nll_loss", "`ignore_index`", "int"]),
+    "nll reduction": (lambda: F.nll_loss(logits, labels, reduction="avg"), ValueError, ["nll_loss", "`reduction`"]),
+    "mse shape mismatch": (lambda: F.mse_loss(_x34, np.zeros((4, 3))), ValueError,
+                           ["mse_loss", "`target`", "(3, 4)", "(4, 3)"]),
+    "mse no broadcasting": (lambda: F.mse_loss(_x34, np.zeros(4)), ValueError, ["mse_loss", "`target`", "(4,)"]),
+    "mse non-finite target": (lambda: F.mse_loss(_x34, np.full((3, 4), np.inf)), ValueError,
+                              ["mse_loss", "`target`", "finite"]),
+    "mse string target": (lambda: F.mse_loss(_x34, np.full((3, 4), "a")), TypeError, ["mse_loss", "`target`"]),
+    "mse int input": (lambda: F.mse_loss(np.zeros((3, 4), np.int64), _x34), TypeError, ["mse_loss", "`input`"]),
+    "mse reduction": (lambda: F.mse_loss(_x34, _x34, reduction="mea"), ValueError, ["mse_loss", "`reduction`"]),
+    "bce shape mismatch": (lambda: F.binary_cross_entropy_with_logits(_x34, np.zeros((3, 1))), ValueError,
+                           ["binary_cross_entropy_with_logits", "`target`", "(3, 4)"]),
+    "bce non-finite target": (lambda: F.binary_cross_entropy_with_logits(_x34, np.full((3, 4), np.nan)), ValueError,
+                              ["binary_cross_entropy_with_logits", "`target`", "finite"]),
+    "bce weight shape": (lambda: F.binary_cross_entropy_with_logits(_x34, _x34, weight=np.ones(3)), ValueError,
+                         ["binary_cross_entropy_with_logits", "`weight`", "(3,)", "(3, 4)"]),
+    "bce pos_weight shape": (lambda: F.binary_cross_entropy_with_logits(_x34, _x34, pos_weight=np.ones((2, 4))),
+                             ValueError, ["`pos_weight`", "(2, 4)"]),
+    "bce non-finite weight": (lambda: F.binary_cross_entropy_with_logits(_x34, _x34, weight=np.full(4, np.inf)),
+                              ValueError, ["`weight`", "finite"]),
+    "bce weight needs grad": (
+        lambda: F.binary_cross_entropy_with_logits(_x34, _x34, weight=Tensor(np.ones(4), requires_grad=True)),
+        TypeError, ["`weight`", "constant", "detach"]),
+    "bce reduction": (lambda: F.binary_cross_entropy_with_logits(_x34, _x34, reduction=None), ValueError,
+                      ["binary_cross_entropy_with_logits", "`reduction`"]),
+    "bce int logits": (lambda: F.binary_cross_entropy_with_logits(np.zeros(3, np.int64), np.zeros(3)), TypeError,
+                       ["binary_cross_entropy_with_logits", "`logits`", "floating"]),
+    "ce with probabilities still checks shape": (lambda: logits.cross_entropy(_probs[:, :5]), ValueError,
+                                                 ["cross_entropy", "(4, 10)", "(4, 5)"]),
+}  # fmt: skip
+
+
+ALL_CASES = CORE_CASES | MODEL_CASES | ELEMENTWISE_CASES | IMAGE_OP_CASES | LOSS_CASES
+
+
+def test_at_least_sixty_cases():
+    assert len(ALL_CASES) >= 60
+
+
+@pytest.mark.parametrize("call, error, words", ALL_CASES.values(), ids=ALL_CASES.keys())
+def test_clear_errors(call, error, words):
+    with pytest.raises(error) as info:
+        call()
+    message = str(info.value)
+    assert "Traceback" not in message
+    for word in words:
+        assert word in message, f"{word!r} not in {message!r}"

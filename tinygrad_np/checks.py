@@ -76,10 +76,17 @@ def check_float(fn: str, name: str, dtype: np.dtype) -> None:
 
 
 def class_targets(
-    fn: str, target: Any, n: int, num_classes: int, allow_probabilities: bool, name: str = "target"
+    fn: str,
+    target: Any,
+    n: int,
+    num_classes: int,
+    allow_probabilities: bool,
+    name: str = "target",
+    ignore_index: int | None = None,
 ) -> np.ndarray:
     """Validate class targets: int indices (N,), or one-hot rows (N, K), returned as indices;
-    with `allow_probabilities`, 2-D rows of any finite weights are returned as they are."""
+    with `allow_probabilities`, 2-D rows of any finite weights are returned as they are.
+    Indices equal to `ignore_index` (when given) may lie outside [0, K)."""
     data = np.asarray(getattr(target, "data", target))
     if data.ndim == 1:
         if data.dtype.kind not in "iu":
@@ -89,8 +96,9 @@ def class_targets(
             )
         if len(data) != n:
             raise ValueError(f"{fn}: `{name}` must have one label per sample ({n}), got {len(data)}")
-        if n and (data.min() < 0 or data.max() >= num_classes):
-            bad = data[(data < 0) | (data >= num_classes)][0]
+        counted = data if ignore_index is None else data[data != ignore_index]
+        if len(counted) and (counted.min() < 0 or counted.max() >= num_classes):
+            bad = counted[(counted < 0) | (counted >= num_classes)][0]
             raise ValueError(f"{fn}: `{name}` class indices must be in [0, {num_classes - 1}], got {bad}")
         return data.astype(np.int64, copy=False)
     if data.ndim == 2:

@@ -22,5 +22,12 @@ BUILDERS: dict[str, Callable[[], list[Sample]]] = {
         Sample(
             "batch of 1 (outer-product path)", (normal(1, 4), normal(4, 2), normal(2)), torch=lambda x, w, b: x @ w + b
         ),
+        Sample("bias None", (normal(3, 4), normal(4, 5)), torch=lambda x, w: x @ w),
+        Sample("x of shape (2, 3, 4)", (normal(2, 3, 4), normal(4, 5), normal(5)), torch=lambda x, w, b: x @ w + b),
+        Sample("x of shape (2, 3, 4), bias None", (normal(2, 3, 4), normal(4, 5)), torch=lambda x, w: x @ w),
+        Sample("batch of 1, bias None", (normal(1, 4), normal(4, 2)), torch=lambda x, w: x @ w),
+        Sample(
+            "x 1-D (one sample, no batch axis)", (normal(4), normal(4, 3), normal(3)), torch=lambda x, w, b: x @ w + b
+        ),
     ],
 }
