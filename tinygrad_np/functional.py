@@ -17,15 +17,33 @@ from .ops.elementwise import add, div, exp, log, mul, neg, pow, relu, sigmoid, s
 from .ops.linalg import linear, matmul
 from .ops.loss import cross_entropy, hinge
 from .ops.pool import avg_pool2d, max_pool2d
-from .ops.reduce import log_softmax, max, mean, softmax, sum
+from .ops.reduce import argmax, argmin, log_softmax, logsumexp, max, mean, min, softmax, std, sum, var
 from .ops.registry import FUNCTIONS
-from .ops.shape import flatten, getitem, pad, reshape, transpose
+from .ops.shape import (
+    broadcast_to,
+    cat,
+    concatenate,
+    expand,
+    flatten,
+    flip,
+    getitem,
+    pad,
+    permute,
+    reshape,
+    split,
+    squeeze,
+    stack,
+    transpose,
+    unsqueeze,
+)
 from .tensor import Tensor
 
 __all__ = [
     "add", "avg_pool2d", "conv2d", "conv2d_relu_maxpool2d", "cross_entropy", "div", "exp", "flatten", "getitem",
     "hinge", "linear", "log", "log_softmax", "matmul", "max", "max_pool2d", "mean", "mul", "neg", "pad", "pow",
     "relu", "reshape", "sigmoid", "softmax", "sqrt", "sub", "sum", "tanh", "transpose",
+    "argmax", "argmin", "broadcast_to", "cat", "concatenate", "expand", "flip", "logsumexp", "min", "permute", "split",
+    "squeeze", "stack", "std", "unsqueeze", "var",
 ]  # fmt: skip
 
 
@@ -54,8 +72,25 @@ UFUNCS = {
     np.negative: neg, np.exp: exp, np.log: log, np.sqrt: sqrt, np.tanh: tanh,
 }  # fmt: skip
 
+
+
+def _numpy_var(a: Any, axis: Any = None, ddof: float = 0, keepdims: bool = False) -> Tensor:
+    """np.var on a Tensor: NumPy's `ddof` (default 0) is `correction`."""
+    return var(a, axis, correction=ddof, keepdims=keepdims)
+
+
+def _numpy_std(a: Any, axis: Any = None, ddof: float = 0, keepdims: bool = False) -> Tensor:
+    """np.std on a Tensor: NumPy's `ddof` (default 0) is `correction`."""
+    return std(a, axis, correction=ddof, keepdims=keepdims)
+
+
 # NumPy functions that are Tensor ops, called with NumPy's argument names: `np.sum(t, axis=1)`.
-ARRAY_FUNCTIONS = {np.sum: sum, np.mean: mean, np.max: max, np.amax: max, np.reshape: reshape, np.transpose: transpose}
+# (np.squeeze is not one: NumPy refuses to squeeze an axis whose size is not 1, PyTorch keeps it.)
+ARRAY_FUNCTIONS = {
+    np.sum: sum, np.mean: mean, np.max: max, np.amax: max, np.reshape: reshape, np.transpose: transpose,
+    np.min: min, np.amin: min, np.var: _numpy_var, np.std: _numpy_std, np.argmax: argmax, np.argmin: argmin,
+    np.concatenate: cat, np.stack: stack, np.flip: flip, np.broadcast_to: broadcast_to,
+}  # fmt: skip
 
 
 def _array_ufunc(self: Tensor, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Tensor:
@@ -78,7 +113,7 @@ def _array_function(self: Tensor, func: Any, types: Any, args: Any, kwargs: Any)
             f"numpy.{func.__name__} is not a Tensor op: use the tinygrad_np.functional op, or x.numpy() for "
             f"plain values. NumPy functions on Tensors: {', '.join(sorted({f.__name__ for f in ARRAY_FUNCTIONS}))}"
         )
-    unsupported = sorted(set(kwargs) - {"axis", "keepdims", "axes", "shape"})
+    unsupported = sorted(set(kwargs) - {"axis", "keepdims", "axes", "shape", "ddof"})
     if unsupported:
         raise TypeError(f"numpy.{func.__name__} on a Tensor takes no {', '.join(unsupported)}")
     return fn(*args, **kwargs)

@@ -25,6 +25,7 @@ class Sample:
     kwargs: dict[str, Any] = field(default_factory=dict)
     torch: Callable[..., Any] | None = None
     consts: tuple[Any, ...] = ()  # positional constants after the differentiated args
+    packed: bool = False  # the op takes the differentiated args as one list (cat, stack); torch gets them apart
 
 
 def normal(*shape: int) -> np.ndarray:

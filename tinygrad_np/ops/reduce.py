@@ -176,7 +176,8 @@ class LogSumExp(Op):
         self.x, self.axis, self.keepdims = x, axis, keepdims
         shift = np.max(x, axis=axis, keepdims=True)
         shift = np.where(np.isfinite(shift), shift, 0)  # all -inf (or an inf): no shift
-        self.out = shift + np.log(np.sum(np.exp(x - shift), axis=axis, keepdims=True))
+        with np.errstate(divide="ignore"):  # all -inf: the sum is 0 and the result exactly -inf
+            self.out = shift + np.log(np.sum(np.exp(x - shift), axis=axis, keepdims=True))
         return self.out if keepdims else np.squeeze(self.out, axis=axis)
 
     def backward(self, grad):
