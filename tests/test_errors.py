@@ -378,3 +378,49 @@ def test_clear_errors(call, error, words):
     assert "Traceback" not in message
     for word in words:
         assert word in message, f"{word!r} not in {message!r}"
+
+
+m23 = Tensor(np.ones((2, 3)))
+REDUCE_SHAPE_CASES = {
+    "min axis range": (lambda: m23.min(axis=-3), ValueError, ["min", "axis", "-3"]),
+    "min of empty": (lambda: Tensor(np.ones((0, 3))).min(), ValueError, ["min", "empty"]),
+    "var correction too large": (lambda: m23.var(axis=0, correction=2), ValueError, ["var", "correction", "(2)"]),
+    "var of one element": (lambda: Tensor(1.0).var(), ValueError, ["var", "correction", "(1)"]),
+    "std negative correction": (lambda: m23.std(correction=-1), ValueError, ["std", "correction", ">= 0"]),
+    "std correction type": (lambda: m23.std(correction="1"), TypeError, ["std", "correction", "number"]),
+    "logsumexp axis type": (lambda: m23.logsumexp(axis=0.5), TypeError, ["logsumexp", "axis"]),
+    "argmax axis tuple": (lambda: m23.argmax(axis=(0, 1)), TypeError, ["argmax", "axis", "one int"]),
+    "argmin axis range": (lambda: m23.argmin(axis=2), ValueError, ["argmin", "axis", "2"]),
+    "argmax of empty": (lambda: Tensor(np.ones((0,))).argmax(), ValueError, ["argmax", "empty", "(0,)"]),
+    "cat not a list": (lambda: F.cat(m23), TypeError, ["cat", "`tensors`", "list or tuple"]),
+    "cat empty list": (lambda: F.cat([]), ValueError, ["cat", "`tensors`", "empty"]),
+    "cat shapes": (lambda: F.cat([m23, np.ones((3, 3))], axis=1), ValueError, ["cat", "tensor 1", "(3, 3)"]),
+    "cat ndim": (lambda: F.cat([m23, np.ones(3)]), ValueError, ["cat", "(2, 3)", "(3,)"]),
+    "cat 0-D": (lambda: F.cat([Tensor(1.0), Tensor(2.0)]), ValueError, ["cat", "0-D", "stack"]),
+    "cat axis None": (lambda: F.cat([m23, m23], axis=None), TypeError, ["cat", "axis", "one int"]),
+    "stack shapes": (lambda: F.stack([m23, np.ones((3, 2))]), ValueError, ["stack", "same shape", "(3, 2)"]),
+    "stack axis range": (lambda: F.stack([m23, m23], axis=3), ValueError, ["stack", "axis", "3", "2-D", "-3 .. 2"]),
+    "split sizes sum": (lambda: m23.split([1, 1], axis=1), ValueError, ["split", "add up to 2", "size 3"]),
+    "split size 0": (lambda: m23.split(0), ValueError, ["split", "split_size_or_sections", ">= 1"]),
+    "split size type": (lambda: m23.split(1.5), TypeError, ["split", "split_size_or_sections", "int"]),
+    "split 0-D": (lambda: Tensor(1.0).split(1), ValueError, ["split", "0-D"]),
+    "squeeze axis range": (lambda: m23.squeeze(2), ValueError, ["squeeze", "axis", "2"]),
+    "unsqueeze axis range": (lambda: m23.unsqueeze(3), ValueError, ["unsqueeze", "axis", "3", "2-D", "-3 .. 2"]),
+    "unsqueeze axis tuple": (lambda: m23.unsqueeze((0, 1)), TypeError, ["unsqueeze", "axis", "an int", "(0, 1)"]),
+    "expand size": (lambda: m23.expand(2, 4), ValueError, ["expand", "(2, 3)", "(2, 4)"]),
+    "expand fewer axes": (lambda: m23.expand(3), ValueError, ["expand", "fewer axes"]),
+    "expand new -1": (lambda: m23.expand(-1, 2, 3), ValueError, ["expand", "-1", "new leading"]),
+    "expand negative": (lambda: m23.expand(2, -2), ValueError, ["expand", "shape", ">= 0"]),
+    "broadcast_to shape": (lambda: m23.broadcast_to((3,)), ValueError, ["broadcast_to", "(2, 3)", "(3,)"]),
+    "broadcast_to type": (lambda: m23.broadcast_to("23"), TypeError, ["broadcast_to", "shape", "int"]),
+    "flip repeated axis": (lambda: m23.flip((0, -2)), ValueError, ["flip", "axis", "repeats"]),
+    "permute too few": (lambda: m23.permute(0), ValueError, ["permute", "dims", "permutation of 2"]),
+    "permute repeated": (lambda: m23.permute(1, 1), ValueError, ["permute", "dims"]),
+    "permute 0-D": (lambda: Tensor(1.0).permute(0), ValueError, ["permute", "dims", "permutation of 0"]),
+    "np.var out": (lambda: np.var(m23, out=np.ones(3)), TypeError, ["numpy.var", "out"]),
+}
+
+
+@pytest.mark.parametrize("call, error, words", REDUCE_SHAPE_CASES.values(), ids=REDUCE_SHAPE_CASES.keys())
+def test_clear_errors_of_reduce_and_shape_ops(call, error, words):
+    test_clear_errors(call, error, words)

@@ -26,7 +26,8 @@ CASES = cases(differentiable=True)
 def run(name: str, sample, *tensors: Tensor) -> Tensor:
     if sample.call is not None:
         return sample.call(*tensors)
-    return getattr(F, name)(*tensors, *sample.consts, **sample.kwargs)
+    inputs = ([*tensors],) if sample.packed else tensors
+    return getattr(F, name)(*inputs, *sample.consts, **sample.kwargs)
 
 
 def test_every_registered_op_has_samples():

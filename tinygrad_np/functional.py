@@ -44,10 +44,23 @@ UFUNCS = {
     np.greater_equal: "ge", np.equal: "eq", np.not_equal: "ne",
 }  # fmt: skip
 
-# NumPy functions that are Tensor ops, called with NumPy's argument names: `np.sum(t, axis=1)`.
+def _numpy_var(a: Any, axis: Any = None, ddof: float = 0, keepdims: bool = False) -> Tensor:
+    """np.var on a Tensor: NumPy's `ddof` (default 0) is `correction`."""
+    return FUNCTIONS["var"](a, axis, correction=ddof, keepdims=keepdims)
+
+
+def _numpy_std(a: Any, axis: Any = None, ddof: float = 0, keepdims: bool = False) -> Tensor:
+    """np.std on a Tensor: NumPy's `ddof` (default 0) is `correction`."""
+    return FUNCTIONS["std"](a, axis, correction=ddof, keepdims=keepdims)
+
+
+# NumPy functions that are Tensor ops (by op name, or an adapter for NumPy's argument names):
+# `np.sum(t, axis=1)`. np.squeeze is not one: NumPy refuses to squeeze an axis whose size is not 1.
 ARRAY_FUNCTIONS = {
-    np.sum: "sum", np.mean: "mean", np.max: "max", np.amax: "max", np.reshape: "reshape",
-    np.transpose: "transpose", np.clip: "clip", np.where: "where",
+    np.sum: "sum", np.mean: "mean", np.max: "max", np.amax: "max", np.min: "min", np.amin: "min",
+    np.var: _numpy_var, np.std: _numpy_std, np.argmax: "argmax", np.argmin: "argmin", np.reshape: "reshape",
+    np.transpose: "transpose", np.concatenate: "cat", np.stack: "stack", np.flip: "flip",
+    np.broadcast_to: "broadcast_to", np.clip: "clip", np.where: "where",
 }  # fmt: skip
 
 
@@ -92,16 +105,16 @@ def _array_ufunc(self: Tensor, ufunc: np.ufunc, method: str, *inputs: Any, **kwa
 
 def _array_function(self: Tensor, func: Any, types: Any, args: Any, kwargs: Any) -> Tensor:
     """Run NumPy functions on Tensors as the matching op; refuse the others (they would drop gradients)."""
-    name = ARRAY_FUNCTIONS.get(func)
-    if name is None:
+    fn = ARRAY_FUNCTIONS.get(func)
+    if fn is None:
         raise TypeError(
             f"numpy.{func.__name__} is not a Tensor op: use the tinygrad_np.functional op, or x.numpy() for "
             f"plain values. NumPy functions on Tensors: {', '.join(sorted({f.__name__ for f in ARRAY_FUNCTIONS}))}"
         )
-    unsupported = sorted(set(kwargs) - {"axis", "keepdims", "axes", "shape"})
+    unsupported = sorted(set(kwargs) - {"axis", "keepdims", "axes", "shape", "ddof"})
     if unsupported:
         raise TypeError(f"numpy.{func.__name__} on a Tensor takes no {', '.join(unsupported)}")
-    return FUNCTIONS[name](*args, **kwargs)
+    return (FUNCTIONS[fn] if isinstance(fn, str) else fn)(*args, **kwargs)
 
 
 for _method, _name in UNARY_OPERATORS.items():

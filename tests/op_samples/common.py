@@ -26,6 +26,7 @@ class Sample:
     torch: Callable[..., Any] | None = None
     consts: tuple[Any, ...] = ()  # positional constants after the differentiated args
     call: Callable[..., Any] | None = None  # how to call the op when not `fn(*args, *consts, **kwargs)`
+    packed: bool = False  # the op takes the differentiated args as one list (cat, stack); torch gets them apart
 
 
 def normal(*shape: int) -> np.ndarray:

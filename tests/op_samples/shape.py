@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .common import Sample, _tf, normal
+from .common import Sample, _tf, _torch, normal
 
 
 def getitem(desc: str, index: Any, torch_index: Any = None) -> Sample:
@@ -22,6 +22,13 @@ def pad(desc: str, shape, pad_width, value=0.0) -> Sample:
 
     return Sample(desc, (normal(*shape),), {"pad_width": pad_width, "value": value}, ref)
 
+def joined(torch_name: str, desc: str, shapes, axis: int) -> Sample:
+    """cat/stack of tensors of `shapes` along `axis`."""
+    def ref(*xs):
+        return getattr(_torch(), torch_name)(xs, dim=axis)
+
+    return Sample(desc, tuple(normal(*shape) for shape in shapes), {"axis": axis}, ref, packed=True)
+
 
 BUILDERS: dict[str, Callable[[], list[Sample]]] = {
     "reshape": lambda: [
@@ -33,6 +40,55 @@ BUILDERS: dict[str, Callable[[], list[Sample]]] = {
         Sample("from axis 1 (layer)", (normal(2, 3, 4, 2),), {"start_dim": 1}, lambda x: x.flatten(1)),
         Sample("middle axes", (normal(2, 3, 4, 2),), {"start_dim": 1, "end_dim": 2}, lambda x: x.flatten(1, 2)),
         Sample("0-D to (1,)", (normal(),), {}, lambda x: x.flatten()),
+    ],
+    "squeeze": lambda: [
+        Sample("all size-1 axes", (normal(1, 3, 1, 2),), {}, lambda x: x.squeeze()),
+        Sample("one axis", (normal(1, 3, 1, 2),), {"axis": 2}, lambda x: x.squeeze(2)),
+        Sample("negative axis, tuple", (normal(1, 3, 1, 2),), {"axis": (0, -2)}, lambda x: x.squeeze((0, -2))),
+        Sample("axis of size 3 is kept (PyTorch)", (normal(1, 3, 1),), {"axis": (0, 1)}, lambda x: x.squeeze((0, 1))),
+        Sample("0-D", (normal(),), {"axis": 0}, lambda x: x.squeeze(0)),
+    ],
+    "unsqueeze": lambda: [
+        Sample("front", (normal(3, 2),), {"axis": 0}, lambda x: x.unsqueeze(0)),
+        Sample("middle", (normal(3, 2),), {"axis": 1}, lambda x: x.unsqueeze(1)),
+        Sample("-1 appends", (normal(3, 2),), {"axis": -1}, lambda x: x.unsqueeze(-1)),
+        Sample("0-D", (normal(),), {"axis": -1}, lambda x: x.unsqueeze(-1)),
+    ],
+    "permute": lambda: [
+        Sample("NHWC to NCHW, separate ints", (normal(2, 3, 4, 5),), {}, lambda x: x.permute(0, 3, 1, 2),
+               consts=(0, 3, 1, 2)),
+        Sample("tuple with negative axes", (normal(2, 3, 4),), {}, lambda x: x.permute(2, 0, 1), consts=((-1, 0, 1),)),
+        Sample("0-D, no axes", (normal(),), {}, lambda x: x.permute(())),
+    ],
+    "broadcast_to": lambda: [
+        Sample("size-1 axis", (normal(3, 1),), {"shape": (3, 4)}, lambda x: x.broadcast_to((3, 4))),
+        Sample("new leading axes", (normal(3, 1),), {"shape": (2, 2, 3, 5)}, lambda x: x.broadcast_to((2, 2, 3, 5))),
+        Sample("int shape from 0-D", (normal(),), {"shape": 4}, lambda x: x.broadcast_to((4,))),
+        Sample("same shape", (normal(2, 3),), {"shape": (2, 3)}, lambda x: x.broadcast_to((2, 3))),
+    ],
+    "expand": lambda: [
+        Sample("separate ints, -1 keeps", (normal(3, 1),), {}, lambda x: x.expand(2, -1, 4), consts=(2, -1, 4)),
+        Sample("tuple", (normal(1, 2),), {}, lambda x: x.expand(3, 2), consts=((3, 2),)),
+        Sample("0-D to a vector", (normal(),), {}, lambda x: x.expand(5), consts=(5,)),
+    ],
+    "flip": lambda: [
+        Sample("one axis", (normal(3, 4),), {"axis": 0}, lambda x: x.flip(0)),
+        Sample("negative axes, tuple", (normal(2, 3, 4),), {"axis": (-1, 0)}, lambda x: x.flip((-1, 0))),
+        Sample("all axes (None, as NumPy)", (normal(2, 3),), {}, lambda x: x.flip((0, 1))),
+        Sample("0-D", (normal(),), {"axis": 0}, lambda x: x.flip(0)),
+    ],
+    "cat": lambda: [
+        joined("cat", "axis 0, different lengths", [(2, 3), (4, 3), (1, 3)], 0),
+        joined("cat", "axis -1", [(2, 3), (2, 1)], -1),
+        joined("cat", "middle axis of 3-D", [(2, 1, 3), (2, 4, 3)], 1),
+        joined("cat", "a single tensor", [(3, 2)], 1),
+        joined("cat", "with an empty tensor", [(2, 0), (2, 3)], 1),
+    ],
+    "stack": lambda: [
+        joined("stack", "axis 0", [(2, 3), (2, 3), (2, 3)], 0),
+        joined("stack", "axis -1 (new last axis)", [(2, 3), (2, 3)], -1),
+        joined("stack", "middle axis", [(2, 3), (2, 3)], 1),
+        joined("stack", "0-D tensors", [(), (), ()], 0),
     ],
     "transpose": lambda: [
         Sample("reverse", (normal(2, 3, 4),), {}, lambda x: x.permute(2, 1, 0)),

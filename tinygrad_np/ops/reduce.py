@@ -1,4 +1,5 @@
-"""Reductions along axes, and softmax / log_softmax (normalizations along one axis).
+"""Reductions along axes (sum, mean, max, min, var, std, logsumexp), argmax / argmin, and softmax /
+log_softmax (normalizations along one axis).
 
 The public functions take `axis` as None, an int or a tuple of ints (negative counts from the end);
 the ops get it normalized: None (all axes) or a sorted tuple of non-negative ints.
@@ -11,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..autograd import Op
+from ..checks import check_number
 from ..tensor import Tensor
 from .arguments import as_tensor, axes, float_tensor, one_axis
 from .registry import register
@@ -21,6 +23,11 @@ def _expand(grad: np.ndarray, axis: tuple[int, ...] | None, keepdims: bool, ndim
     if keepdims or grad.ndim == ndim:
         return grad
     return np.expand_dims(grad, tuple(range(ndim)) if axis is None else axis)
+
+
+def _count(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> int:
+    """How many elements a reduction over `axis` combines into each result."""
+    return int(np.prod(shape if axis is None else [shape[a] for a in axis]))
 
 
 def reduction_args(fn: str, x: Any, axis: Any, keepdims: bool) -> tuple[Tensor, dict[str, Any]]:
@@ -51,7 +58,7 @@ def sum(x: Any, axis: int | tuple[int, ...] | None = None, keepdims: bool = Fals
 class Mean(Op):
     def forward(self, x, axis=None, keepdims=False):
         self.shape, self.axis, self.keepdims = x.shape, axis, keepdims
-        self.count = x.size if axis is None else int(np.prod([x.shape[a] for a in axis]))
+        self.count = _count(x.shape, axis)
         return np.mean(x, axis=axis, keepdims=keepdims)
 
     def backward(self, grad):
@@ -69,9 +76,11 @@ def mean(x: Any, axis: int | tuple[int, ...] | None = None, keepdims: bool = Fal
 class Max(Op):
     """Maximum along axes. Ties share the gradient equally (the subgradient's mean)."""
 
+    extreme = staticmethod(np.max)
+
     def forward(self, x, axis=None, keepdims=False):
         self.axis, self.keepdims = axis, keepdims
-        out = np.max(x, axis=axis, keepdims=True)
+        out = self.extreme(x, axis=axis, keepdims=True)
         self.mask = x == out
         return out if keepdims else np.squeeze(out, axis=axis)
 
@@ -86,6 +95,142 @@ def max(x: Any, axis: int | tuple[int, ...] | None = None, keepdims: bool = Fals
     """Maximum over `axis` (all when None); ties share the gradient equally."""
     x, params = reduction_args("max", x, axis, keepdims)
     return Max.apply(x, **params)
+
+
+class Min(Max):
+    """Minimum along axes. Ties share the gradient equally (the subgradient's mean)."""
+
+    extreme = staticmethod(np.min)
+
+
+@register(Min)
+def min(x: Any, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Minimum over `axis` (all when None); ties share the gradient equally."""
+    x, params = reduction_args("min", x, axis, keepdims)
+    return Min.apply(x, **params)
+
+
+class Var(Op):
+    """Variance along axes: sum((x - mean)^2) / (N - correction)."""
+
+    def forward(self, x, axis=None, keepdims=False, correction=1.0):
+        self.axis, self.keepdims = axis, keepdims
+        self.centered = x - np.mean(x, axis=axis, keepdims=True)
+        self.divisor = np.asarray(_count(x.shape, axis) - correction, x.dtype)
+        return np.sum(self.centered**2, axis=axis, keepdims=keepdims) / self.divisor
+
+    def backward(self, grad):
+        grad = _expand(grad, self.axis, self.keepdims, self.centered.ndim)
+        return grad * self.centered * (2 / self.divisor)
+
+
+def _var_args(fn: str, x: Any, axis: Any, correction: Any, keepdims: bool) -> tuple[Tensor, dict[str, Any]]:
+    """The tensor and parameters of var/std, refusing a correction that leaves nothing to divide by."""
+    x, params = reduction_args(fn, float_tensor(x), axis, keepdims)
+    correction = check_number(fn, "correction", correction, minimum=0)
+    count = _count(x.shape, params["axis"])
+    if count - correction <= 0:
+        raise ValueError(
+            f"{fn}: `correction` ({correction:g}) must be less than the number of elements reduced ({count}); "
+            f"the result would divide by {count - correction:g}"
+        )
+    return x, params | {"correction": correction}
+
+
+@register(Var)
+def var(
+    x: Any, axis: int | tuple[int, ...] | None = None, correction: float = 1, keepdims: bool = False
+) -> Tensor:
+    """Variance over `axis` (all when None), divided by N - `correction` (1: unbiased, as torch.var;
+    0: NumPy's default)."""
+    x, params = _var_args("var", x, axis, correction, keepdims)
+    return Var.apply(x, **params)
+
+
+class Std(Var):
+    """Standard deviation along axes: sqrt(var). Where it is 0 (all values equal) the gradient is 0,
+    as in PyTorch (the subgradient at the kink)."""
+
+    def forward(self, x, axis=None, keepdims=False, correction=1.0):
+        self.out = np.sqrt(super().forward(x, axis, keepdims, correction))
+        return self.out
+
+    def backward(self, grad):
+        zero = self.out == 0
+        return super().backward(np.where(zero, 0, grad) / np.where(zero, 1, 2 * self.out))
+
+
+@register(Std)
+def std(
+    x: Any, axis: int | tuple[int, ...] | None = None, correction: float = 1, keepdims: bool = False
+) -> Tensor:
+    """Standard deviation over `axis` (all when None): the square root of `var` with the same `correction`."""
+    x, params = _var_args("std", x, axis, correction, keepdims)
+    return Std.apply(x, **params)
+
+
+class LogSumExp(Op):
+    """log(sum(exp(x))) along axes, shifted by the maximum so that it neither overflows nor underflows."""
+
+    def forward(self, x, axis=None, keepdims=False):
+        self.x, self.axis, self.keepdims = x, axis, keepdims
+        shift = np.max(x, axis=axis, keepdims=True)
+        shift = np.where(np.isfinite(shift), shift, 0)  # all -inf (or an inf): no shift
+        with np.errstate(divide="ignore"):  # all -inf: the sum is 0 and the result exactly -inf
+            self.out = shift + np.log(np.sum(np.exp(x - shift), axis=axis, keepdims=True))
+        return self.out if keepdims else np.squeeze(self.out, axis=axis)
+
+    def backward(self, grad):
+        grad = _expand(grad, self.axis, self.keepdims, self.x.ndim)
+        return grad * np.exp(self.x - self.out)  # softmax over the reduced axes
+
+
+@register(LogSumExp)
+def logsumexp(x: Any, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+    """log(sum(exp(x))) over `axis` (all when None), computed stably (no overflow for large x)."""
+    x, params = reduction_args("logsumexp", float_tensor(x), axis, keepdims)
+    return LogSumExp.apply(x, **params)
+
+
+class ArgMax(Op):
+    """Index of the maximum along one axis (of the flattened tensor when axis is None); ties give
+    the first index. Integer result: no gradient."""
+
+    differentiable = False
+    find = staticmethod(np.argmax)
+
+    def forward(self, x, axis=None, keepdims=False):
+        return np.asarray(self.find(x, axis=axis, keepdims=keepdims), dtype=np.int64)
+
+
+class ArgMin(ArgMax):
+    """Index of the minimum along one axis (of the flattened tensor when axis is None); ties give
+    the first index. Integer result: no gradient."""
+
+    find = staticmethod(np.argmin)
+
+
+def _arg_args(fn: str, x: Any, axis: Any, keepdims: bool) -> tuple[Tensor, dict[str, Any]]:
+    """The tensor and parameters of argmax/argmin: one axis or None (the flat index)."""
+    x = as_tensor(x)
+    if x.size == 0:
+        raise ValueError(f"{fn}: cannot take the {fn} of an empty tensor of shape {x.shape}")
+    axis = None if axis is None else one_axis(fn, axis, x.ndim)
+    return x, {"axis": axis, "keepdims": bool(keepdims)}
+
+
+@register(ArgMax)
+def argmax(x: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
+    """Index (int64) of the maximum along `axis`; of the flattened tensor when None. Ties give the first index."""
+    x, params = _arg_args("argmax", x, axis, keepdims)
+    return ArgMax.apply(x, **params)
+
+
+@register(ArgMin)
+def argmin(x: Any, axis: int | None = None, keepdims: bool = False) -> Tensor:
+    """Index (int64) of the minimum along `axis`; of the flattened tensor when None. Ties give the first index."""
+    x, params = _arg_args("argmin", x, axis, keepdims)
+    return ArgMin.apply(x, **params)
 
 
 class Softmax(Op):
