@@ -14,7 +14,7 @@ from tqdm import tqdm
 
 from . import functional as F
 from .autograd import no_grad
-from .checkpoint import CheckpointError, check_matches, load_training, save_training
+from .checkpoint import CheckpointError, check_state, load_training, save_training
 from .checks import check_choice, check_int, check_number, class_targets, describe
 from .optim import OPTIMIZERS, NonFiniteUpdateError, Optimizer, make_optimizer
 from .tensor import Tensor
@@ -132,13 +132,13 @@ def _culprit(err: NonFiniteUpdateError, optimizer: Optimizer, named: list[tuple[
     return f"the update (lr * gradient) of {name}" if err.gradient_finite else f"the gradient of {name}"
 
 
-def _snapshot(named: list[tuple[str, Tensor]], optimizer: Optimizer) -> tuple[dict, dict]:
-    return {n: p.data.copy() for n, p in named}, {k: v.copy() for k, v in optimizer.state().items()}
+def _snapshot(model: Any, optimizer: Optimizer) -> tuple[dict, dict]:
+    return model.state_dict(), {k: v.copy() for k, v in optimizer.state().items()}
 
 
 def _restore(model: Any, optimizer: Optimizer, params: dict, optim_state: dict, source: str) -> None:
     """Put parameters and optimizer state back, after checking every name and shape."""
-    check_matches(source, optim_state, {k: v.shape for k, v in optimizer.state().items()})
+    check_state("load", repr(source), optim_state, {k: v.shape for k, v in optimizer.state().items()})
     model.set_parameters(params, source)
     optimizer.load_state(optim_state)
 
@@ -214,7 +214,7 @@ def fit(
         history, first_epoch = _resume(model, optimizer, checkpoint)
         if verbose:
             print(f"resumed from {os.fspath(checkpoint)} after epoch {first_epoch - 1}", flush=True)
-    last_good = _snapshot(named, optimizer)
+    last_good = _snapshot(model, optimizer)
     completed = first_epoch - 1
     try:
         for epoch in range(first_epoch, epochs + 1):
@@ -235,7 +235,7 @@ def fit(
                 history.val_loss.append(val.loss)
                 history.val_accuracy.append(val.accuracy)
                 line += f"  val acc {100 * val.accuracy:.2f}%"
-            state = _snapshot(named, optimizer)
+            state = _snapshot(model, optimizer)
             if checkpoint is not None:
                 save_training(checkpoint, *state, {"epoch": epoch, "history": asdict(history)})
             last_good, completed = state, epoch  # together: Ctrl-C restores what the file holds
