@@ -3,6 +3,7 @@
 python examples/mnist.py                      # defaults: bundled data offline, 10 epochs, SGD
 python examples/mnist.py --epochs 3 --optimizer adam --save cnn.npz
 python examples/mnist.py --load cnn.npz       # evaluate a saved model
+python examples/mnist.py --detect-anomaly     # stop at the first NaN/inf, naming the op that made it
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from models.mnist_cnn import INPUT_SHAPE, build_mnist_cnn  # noqa: E402
-from tinygrad_np import CNN, Tensor  # noqa: E402
+from tinygrad_np import CNN, AnomalyError, Tensor  # noqa: E402
 from tinygrad_np.autograd import topological_order  # noqa: E402
 from tinygrad_np.checkpoint import read_metadata  # noqa: E402
 from tinygrad_np.datasets import load_mnist  # noqa: E402
@@ -98,6 +99,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "(default mnist_checkpoint.npz; '' for none)",
     )
     parser.add_argument("--resume", metavar="PATH", help="continue training from a checkpoint (same flags)")
+    parser.add_argument(
+        "--detect-anomaly",
+        action="store_true",
+        help="check every op and gradient for NaN/inf; the first one stops training naming the op (slower)",
+    )
     parser.add_argument("--plot", metavar="PATH", help="training curves as a PNG (needs matplotlib)")
     parser.add_argument(
         "--graph", metavar="PATH", help="draw the graph of one training step (.svg, .png, .pdf or .dot)"
@@ -215,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
             validation_data=(data.X_test, data.y_test),
             checkpoint=args.resume or args.checkpoint or None,
             resume=bool(args.resume),
+            detect_anomaly=args.detect_anomaly,
         )
         if args.save:
             print(f"saved parameters to {model.save(args.save, metadata={'split': split})}")
@@ -244,7 +251,7 @@ def run(argv: list[str] | None = None) -> int:
             print(f"continue with: python examples/mnist.py --resume {stop.checkpoint} (and the same flags)",
                   file=sys.stderr)  # fmt: skip
         return 130
-    except (TrainingDivergedError, ValueError, TypeError, OSError, RuntimeError) as err:
+    except (TrainingDivergedError, AnomalyError, ValueError, TypeError, OSError, RuntimeError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
 

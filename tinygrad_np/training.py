@@ -6,13 +6,15 @@ import os
 import time
 import warnings
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
 
 import numpy as np
-from tqdm import tqdm
+from tqdm.auto import tqdm
 
 from . import functional as F
+from .anomaly import detect_anomaly as anomaly_mode
 from .autograd import no_grad
 from .checkpoint import CheckpointError, check_state, load_training, save_training
 from .checks import check_choice, check_int, check_number, class_targets, describe
@@ -168,6 +170,7 @@ def fit(
     verbose: int = 1,
     checkpoint: str | os.PathLike | None = None,
     resume: bool = False,
+    detect_anomaly: bool = False,
 ) -> History:
     """Train `model` (a Module returning class scores) by mini-batch gradient descent.
 
@@ -178,7 +181,9 @@ def fit(
     checkpoint: a path saved atomically after every epoch (parameters, optimizer state, history);
     with resume=True training continues from it. Ctrl-C restores the model to the last complete
     epoch and raises TrainingInterrupted saying where it is saved. A non-finite loss or gradient
-    stops training before the step that would spoil the parameters (TrainingDivergedError).
+    stops training before the step that would spoil the parameters (TrainingDivergedError);
+    with detect_anomaly=True every op and gradient is checked, and the first NaN or infinity raises
+    AnomalyError naming the op and the line that created it (slower: for finding bugs).
     Prints one line per epoch unless verbose=0; returns a History.
     """
     X = check_features("fit", X)
@@ -220,10 +225,11 @@ def fit(
         for epoch in range(first_epoch, epochs + 1):
             order = np.random.default_rng(None if seed is None else [seed, epoch]).permutation(len(X))
             start = time.perf_counter()
-            mean_loss, accuracy = _train_epoch(
-                model, X, targets, labels, order, batch_size, optimizer, LOSSES[loss_name], named,
-                (epoch, epochs), verbose,
-            )  # fmt: skip
+            with anomaly_mode() if detect_anomaly else nullcontext():
+                mean_loss, accuracy = _train_epoch(
+                    model, X, targets, labels, order, batch_size, optimizer, LOSSES[loss_name], named,
+                    (epoch, epochs), verbose,
+                )  # fmt: skip
             seconds = time.perf_counter() - start
             history.loss.append(mean_loss)
             history.accuracy.append(accuracy)
