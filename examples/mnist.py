@@ -89,7 +89,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--test-size", type=fraction, default=0.2, help="test fraction of the split (default 0.2)")
     parser.add_argument("--limit", type=at_least_20, default=None, help="use only this many labelled images (>= 20)")
-    parser.add_argument("--save", metavar="PATH", help="save the trained parameters (.npz)")
+    parser.add_argument("--save", metavar="PATH", help="save the trained parameters (.npz, or .safetensors)")
     parser.add_argument("--load", metavar="PATH", help="evaluate a saved model (or checkpoint) instead of training")
     parser.add_argument(
         "--checkpoint",
@@ -224,7 +224,8 @@ def main(argv: list[str] | None = None) -> int:
             detect_anomaly=args.detect_anomaly,
         )
         if args.save:
-            print(f"saved parameters to {model.save(args.save, metadata={'split': split})}")
+            meta = {"architecture": model.architecture(), "split": split, "epochs": args.epochs}
+            print(f"saved parameters to {model.save(args.save, metadata=meta)}")
         if args.plot:
             plot_history(history, args.plot)
             print(f"saved training curves to {args.plot}")
