@@ -1,5 +1,6 @@
-"""`Module`: the base of layers and models. Subclasses define `forward`; parameters are found
-by walking attributes (Tensors that require grad, Modules, and lists/tuples of them)."""
+"""`Module`: the base of layers and models. Subclasses define `forward`; parameters and buffers
+are found by walking attributes (Tensors that require grad, registered buffers, Modules, and
+lists/tuples of them); `state_dict` / `load_state_dict` and `save` / `load` move them."""
 
 from __future__ import annotations
 
