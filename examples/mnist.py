@@ -3,6 +3,7 @@
 python examples/mnist.py                      # defaults: bundled data offline, 10 epochs, SGD
 python examples/mnist.py --epochs 3 --optimizer adam --save cnn.npz
 python examples/mnist.py --load cnn.npz       # evaluate a saved model
+python examples/mnist.py --data ~/mnist_idx --split official   # 60,000 train / the official 10,000 test
 python examples/mnist.py --detect-anomaly     # stop at the first NaN/inf, naming the op that made it
 """
 
@@ -20,7 +21,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from models.mnist_cnn import INPUT_SHAPE, build_mnist_cnn  # noqa: E402
 from tinygrad_np import CNN, AnomalyError, Tensor  # noqa: E402
 from tinygrad_np.autograd import topological_order  # noqa: E402
-from tinygrad_np.checkpoint import read_metadata  # noqa: E402
+from tinygrad_np.checkpoint import attached_metadata, differences  # noqa: E402
 from tinygrad_np.datasets import load_mnist  # noqa: E402
 from tinygrad_np.training import History, TrainingDivergedError, TrainingInterrupted  # noqa: E402
 from tinygrad_np.viz import draw_graph, render_graph  # noqa: E402
@@ -87,18 +88,31 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--data", default="auto", help="auto (Kaggle, else bundled), kaggle, bundled, or a folder of IDX/CSV files"
     )
-    parser.add_argument("--test-size", type=fraction, default=0.2, help="test fraction of the split (default 0.2)")
+    parser.add_argument(
+        "--split",
+        choices=["random", "official"],
+        default="random",
+        help="random: a stratified, seeded split of the training images (default); official: train on all of "
+        "them and test on the source's own test set (Kaggle's mnist_test.csv, a folder's t10k-* or mnist_test.csv)",
+    )
+    parser.add_argument(
+        "--test-size", type=fraction, default=None, help="test fraction of a random split (default 0.2)"
+    )
     parser.add_argument("--limit", type=at_least_20, default=None, help="use only this many labelled images (>= 20)")
     parser.add_argument("--save", metavar="PATH", help="save the trained parameters (.npz, or .safetensors)")
     parser.add_argument("--load", metavar="PATH", help="evaluate a saved model (or checkpoint) instead of training")
     parser.add_argument(
         "--checkpoint",
         metavar="PATH",
-        default="mnist_checkpoint.npz",
+        default=None,
         help="saved atomically after every epoch, and on Ctrl-C holds the last complete epoch "
-        "(default mnist_checkpoint.npz; '' for none)",
+        "(default mnist_checkpoint.npz, or with --resume the file resumed; '' for none)",
     )
-    parser.add_argument("--resume", metavar="PATH", help="continue training from a checkpoint (same flags)")
+    parser.add_argument(
+        "--resume",
+        metavar="PATH",
+        help="continue the run a checkpoint holds (same data and flags; --epochs may be larger)",
+    )
     parser.add_argument(
         "--detect-anomaly",
         action="store_true",
@@ -111,6 +125,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.load and (args.save or args.resume):
         parser.error("--load evaluates a saved model; it cannot be combined with --save or --resume")
+    if args.split == "official" and args.test_size is not None:
+        parser.error("--test-size: --split official tests on the source's own test set; there is no fraction to set")
+    if args.test_size is None and args.split == "random":
+        args.test_size = 0.2
+    if args.checkpoint is None:
+        args.checkpoint = args.resume or "mnist_checkpoint.npz"
     # Output paths are checked now, not after a long run.
     for flag, path in (("--save", args.save), ("--plot", args.plot), ("--graph", args.graph),
                        ("--checkpoint", args.checkpoint)):  # fmt: skip
@@ -187,11 +207,17 @@ def main(argv: list[str] | None = None) -> int:
     """Run the main job; returns the exit status."""
     args = parse_args(argv)
     start = time.perf_counter()
-    data = load_mnist(args.data, test_size=args.test_size, seed=args.seed, limit=args.limit)
+    data = load_mnist(args.data, test_size=args.test_size or 0.2, seed=args.seed, limit=args.limit, split=args.split)
     print(f"data: {data.description}")
     print(f"train {len(data.X_train):,} images, test {len(data.X_test):,} images, shape {data.X_train.shape[1:]}")
+    used = {
+        "data": data.source if data.source in ("kaggle", "bundled") else os.path.abspath(data.source),
+        "split": args.split,
+        "test_size": args.test_size,
+        "seed": args.seed,
+        "limit": args.limit,
+    }  # the data actually used ("auto" is recorded as what it fell back to) and how it was split
 
-    split = {"data": args.data, "seed": args.seed, "test_size": args.test_size, "limit": args.limit}
     model = build_mnist_cnn(seed=args.seed)
     print(model.summary(INPUT_SHAPE))
     loss = args.loss.replace("-", "_")
@@ -200,10 +226,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.load:
         model.load(args.load)
         print(f"loaded parameters from {args.load}")
-        trained_on = (read_metadata(args.load) or {}).get("split")
-        if trained_on and trained_on != split:
-            print(f"warning: this model was trained on the split {trained_on}, not {split}: the test images "
-                  "below may include images it was trained on", file=sys.stderr)  # fmt: skip
+        trained_on = attached_metadata(args.load)
+        if trained_on is None:
+            print(f"note: {args.load} does not record the data it was trained on: the test images below may "
+                  "include images it was trained on", file=sys.stderr)  # fmt: skip
+        else:  # compare the data and split only (a --save file also records the architecture and epochs)
+            changed = differences({key: value for key, value in trained_on.items() if key in used}, used)
+            if changed:
+                print(f"warning: this model was trained on other data or another split: {'; '.join(changed)}: "
+                      "the test images below may include images it was trained on", file=sys.stderr)  # fmt: skip
     else:
         print(
             f"training: {args.epochs} epoch{'s' * (args.epochs != 1)}, {args.optimizer} lr={args.lr:g}, "
@@ -219,24 +250,27 @@ def main(argv: list[str] | None = None) -> int:
             optimizer=args.optimizer,
             seed=args.seed,
             validation_data=(data.X_test, data.y_test),
-            checkpoint=args.resume or args.checkpoint or None,
-            resume=bool(args.resume),
+            checkpoint=args.checkpoint or None,
+            resume=args.resume or False,
+            metadata=used,
             detect_anomaly=args.detect_anomaly,
         )
         if args.save:
-            meta = {"architecture": model.architecture(), "split": split, "epochs": args.epochs}
+            meta = {**used, "architecture": model.architecture(), "epochs": args.epochs}
             print(f"saved parameters to {model.save(args.save, metadata=meta)}")
         if args.plot:
             plot_history(history, args.plot)
             print(f"saved training curves to {args.plot}")
 
     result = model.evaluate(data.X_test, data.y_test, loss)
-    print(f"test accuracy: {100 * result.accuracy:.2f}% (loss {result.loss:.4f}) on {len(data.X_test):,} images")
-    if data.official_test is not None:
+    test_set = "official test set" if args.split == "official" else "test split"
+    print(f"test accuracy: {100 * result.accuracy:.2f}% (loss {result.loss:.4f}) on {len(data.X_test):,} images"
+          f"{' (the official test set)' * (args.split == 'official')}")  # fmt: skip
+    if data.official_test is not None and args.split == "random":
         X_official, y_official = data.official_test
         official = model.evaluate(X_official, y_official, loss)
         print(f"official test file accuracy: {100 * official.accuracy:.2f}% on {len(X_official):,} images")
-    print("confusion matrix (test split):")
+    print(f"confusion matrix ({test_set}):")
     print(confusion_matrix(data.y_test, model.predict(data.X_test)))
     print(f"total time: {time.perf_counter() - start:.1f} s")
     return 0

@@ -153,13 +153,17 @@ def test_power_gradient_at_zero():
 
 @pytest.fixture
 def nan_in_backward_op():
-    @tg.register("nan_in_backward")
     class NanInBackward(tg.Op):
         def forward(self, x):
             return 2 * x
 
         def backward(self, grad):
             return grad * np.float32(np.nan)
+
+    @tg.register(NanInBackward)
+    def nan_in_backward(x):
+        """2x, with a backward that returns NaN."""
+        return NanInBackward.apply(tg.as_tensor(x))
 
     yield
     tg.unregister("nan_in_backward")

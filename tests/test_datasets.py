@@ -13,8 +13,9 @@ import time
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import examples
 
 from tinygrad_np.datasets import (
     KAGGLE_HANDLE,
@@ -523,7 +524,7 @@ def test_one_hot():
 
 # ---------------------------------------------------------------- garbage files (hypothesis)
 
-FAST = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+FAST = settings(max_examples=examples(80))
 
 
 @FAST

@@ -14,14 +14,26 @@ def leaf(values, dtype=np.float64):
 
 
 def test_dtype_rules():
-    assert Tensor([1, 2]).dtype == np.float32
+    assert Tensor([1, 2]).dtype == np.int64  # as in PyTorch
     assert Tensor([1.5, 2.5]).dtype == np.float32
-    assert Tensor(3).dtype == np.float32
-    assert Tensor(np.arange(3)).dtype == np.float32
+    assert Tensor(3).dtype == np.int64 and Tensor(3.0).dtype == np.float32
+    assert Tensor([True, False]).dtype == np.bool_
+    assert Tensor(np.arange(3, dtype=np.int32)).dtype == np.int32
+    assert Tensor(np.zeros(2, np.uint8)).dtype == np.uint8
     assert Tensor(np.zeros(2, np.float16)).dtype == np.float32
     assert Tensor(np.zeros(2, np.float64)).dtype == np.float64
     assert Tensor([1, 2], dtype=np.float64).dtype == np.float64
     assert Tensor(np.arange(3), dtype=np.int64).dtype == np.int64
+
+
+def test_promotion_follows_pytorch():
+    ints, f32 = Tensor([1, 2]), Tensor(np.ones(2, np.float32))
+    assert (ints + f32).dtype == np.float32 and (f32 * ints).dtype == np.float32
+    assert (ints * 2).dtype == np.int64 and (ints * 0.5).dtype == np.float32
+    assert (ints / 2).dtype == np.float32 and (ints / ints).dtype == np.float32
+    np.testing.assert_allclose((ints / 2).numpy(), [0.5, 1.0])
+    assert ints.exp().dtype == np.float32 and ints.mean().dtype == np.float32 and ints.sum().dtype == np.int64
+    assert (f32 + Tensor(np.ones(2))).dtype == np.float64  # float32 with float64: float64, as in both
 
 
 def test_tensor_basics():
@@ -222,3 +234,96 @@ def test_max_over_axis_splits_ties_evenly():
     x = Tensor(np.array([[1.0, 3.0, 3.0]]), requires_grad=True)
     x.max(axis=1).sum().backward()
     np.testing.assert_allclose(x.grad, [[0.0, 0.5, 0.5]])
+
+
+# ---- NumPy arrays and scalars meet Tensors ------------------------------------------------------
+NUMPY_LEFT = {
+    "+": lambda a, x: a + x,
+    "-": lambda a, x: a - x,
+    "*": lambda a, x: a * x,
+    "/": lambda a, x: a / x,
+    "**": lambda a, x: a**x,
+    "@": lambda a, x: a @ x,
+}
+
+
+LEFT_OPERANDS = {"array": np.array([1.0, 2.0, 3.0]), "np.float64": np.float64(2.0), "np.float32": np.float32(2.0)}
+
+
+@pytest.mark.parametrize(
+    "op, left",
+    [(op, kind) for op in sorted(NUMPY_LEFT) for kind in LEFT_OPERANDS if op != "@" or kind == "array"],  # no scalar @
+)
+def test_numpy_operand_on_the_left_gives_a_tensor_with_gradients(op, left):
+    left = LEFT_OPERANDS[left]
+    x = Tensor(np.array([1.0, 2.0, 3.0], np.float32), requires_grad=True)
+    out = NUMPY_LEFT[op](left, x)
+    assert type(out) is Tensor and out.dtype.kind == "f"
+    expected = NUMPY_LEFT[op](np.asarray(left, np.float64), x.numpy().astype(np.float64))
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-6)
+    out.sum().backward()
+    assert x.grad is not None and x.grad.shape == (3,) and np.all(np.isfinite(x.grad))
+
+
+def test_numpy_scalar_times_tensor_keeps_float32_and_its_methods():
+    x = Tensor(np.ones((2, 2), np.float32), requires_grad=True)
+    out = (np.sqrt(2.0) * x).relu()
+    assert out.dtype == np.float32
+    out.sum().backward()
+    np.testing.assert_allclose(x.grad, np.full((2, 2), np.sqrt(2.0)), rtol=1e-6)
+
+
+def test_numpy_functions_on_tensors_are_ops_or_refused_clearly():
+    x = Tensor(np.array([0.5, 1.0, 2.0]), requires_grad=True)
+    np.exp(x).sum().backward()
+    np.testing.assert_allclose(x.grad, np.exp([0.5, 1.0, 2.0]))
+    assert type(np.sum(x, axis=0)) is Tensor and type(np.mean(x)) is Tensor
+    with pytest.raises(TypeError, match="numpy.sin is not a Tensor op"):
+        np.sin(x)
+    with pytest.raises(TypeError, match="numpy.concatenate is not a Tensor op"):
+        np.concatenate([x, x])
+    with pytest.raises(TypeError, match="requires grad"):
+        np.asarray(x)
+    np.testing.assert_array_equal(np.asarray(x.detach()), [0.5, 1.0, 2.0])
+
+
+# ---- shapes PyTorch accepts -----------------------------------------------------------------------
+def test_pow_zero_has_a_zero_gradient_at_zero():
+    x = Tensor(np.array([0.0, 2.0]), requires_grad=True)
+    (x**0).sum().backward()
+    np.testing.assert_array_equal(x.grad, [0.0, 0.0])
+
+
+MATMUL_SHAPES = [
+    ((4,), (4,)), ((4,), (4, 3)), ((3, 4), (4,)), ((2, 3, 4), (4,)), ((4,), (2, 4, 3)), ((2, 1, 3, 4), (5, 4, 2)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("shapes", MATMUL_SHAPES)
+def test_matmul_backpropagates_every_shape_combination(shapes):
+    rng = np.random.default_rng(0)
+    a, b = (Tensor(rng.standard_normal(s), requires_grad=True) for s in shapes)
+    (a @ b).sum().backward()
+    assert a.grad.shape == a.shape and b.grad.shape == b.shape
+    assert tg.gradcheck(lambda p, q: p @ q, a.numpy(), b.numpy())
+
+
+@pytest.mark.parametrize(
+    "method, expected, slope",
+    [("sum", 3.0, 1.0), ("mean", 3.0, 1.0), ("max", 3.0, 1.0), ("softmax", 1.0, 0.0), ("log_softmax", 0.0, 0.0)],
+)
+@pytest.mark.parametrize("axis", [0, -1])
+def test_zero_dim_tensors_take_axis_0_and_minus_1(method, expected, slope, axis):
+    s = Tensor(3.0, requires_grad=True)
+    out = getattr(s, method)(axis)
+    assert out.shape == () and out.item() == pytest.approx(expected)
+    out.backward()
+    assert s.grad == pytest.approx(slope)
+
+
+def test_zero_dim_tensor_flattens_to_one_element():
+    s = Tensor(3.0, requires_grad=True)
+    out = s.flatten()
+    assert out.shape == (1,)
+    out.sum().backward()
+    assert s.grad == 1.0

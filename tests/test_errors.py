@@ -6,20 +6,17 @@ Each case is (call, exception type, words the message must contain).
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 
 import numpy as np
 import pytest
 
 import tinygrad_np as tg
+from models.mnist_cnn import build_mnist_cnn
 from tinygrad_np import Tensor, nn, optim, viz
 from tinygrad_np import functional as F
 from tinygrad_np.checkpoint import CheckpointError
 from tinygrad_np.datasets import load_mnist, one_hot
-
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
-from models.mnist_cnn import build_mnist_cnn  # noqa: E402
 
 rng = np.random.default_rng(0)
 img = Tensor(rng.standard_normal((2, 8, 8, 3)).astype(np.float32))
@@ -137,6 +134,9 @@ MODEL_CASES = {
     "conv layer init": (lambda: nn.Conv2D(8, 3, 1, init="glorot"), ValueError, ["Conv2D", "`init`", "'glorot'"]),
     "conv layer padding": (lambda: nn.Conv2D(8, 3, 1, padding="full"), ValueError, ["Conv2D", "`padding`"]),
     "conv layer stride": (lambda: nn.Conv2D(8, 3, 1, stride=0), ValueError, ["Conv2D", "`stride`"]),
+    "conv layer same padding with stride 2": (
+        lambda: nn.Conv2D(8, 3, 1, stride=2, padding="same"), ValueError, ["Conv2D", "padding='same'", "stride 1"]
+    ),
     "pooling mode": (lambda: nn.Pooling("min"), ValueError, ["Pooling", "`mode`", "'min'"]),
     "pooling size": (lambda: nn.Pooling("max", size=0), ValueError, ["Pooling", "`size`"]),
     "cnn not a layer": (lambda: nn.CNN(nn.Flatten(), "dense"), TypeError, ["CNN", "`layers[1]`", "str"]),

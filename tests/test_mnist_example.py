@@ -130,7 +130,7 @@ def test_bad_flags_exit_2_naming_the_flag(args, words):
     assert result.returncode == 2 and words in result.stderr
 
 
-def test_graph_of_one_training_step(tmp_path):
+def test_graph_of_one_training_step(tmp_path, dot):
     path = tmp_path / "step.svg"
     result = run("--limit", "500", "--epochs", "1", "--graph", str(path))
     assert result.returncode == 0, result.stderr

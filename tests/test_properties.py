@@ -6,11 +6,13 @@ from __future__ import annotations
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import examples
 
+import tinygrad_np as tg
 from tinygrad_np import Tensor, gradcheck
 from tinygrad_np import functional as F
 
-SETTINGS = settings(max_examples=40, deadline=None)
+SETTINGS = settings(max_examples=examples(40))
 
 
 def reference_conv(x, w, b, stride, padding):
@@ -109,3 +111,55 @@ def test_max_pool2d_gradient_goes_to_one_input_per_window(case):
     out = F.max_pool2d(t, kernel, stride)
     out.sum().backward()
     assert t.grad.sum() == out.size  # each window routes exactly its one unit of gradient
+
+
+# ---- random compositions of ops ----------------------------------------------------------------
+# Each unary step is smooth everywhere and keeps values bounded (exp and pow see inputs in a fixed
+# range), so no composition overflows: every drawn case is one where gradcheck must pass.
+SMOOTH_UNARY = {
+    "exp": lambda t: t.tanh().exp(),
+    "log": lambda t: (t * t + 1.0).log(),
+    "sqrt": lambda t: (t * t + 0.5).sqrt(),
+    "sigmoid": F.sigmoid,
+    "tanh": F.tanh,
+    "neg": F.neg,
+    "softmax": lambda t: t.softmax(axis=-1),
+    "log_softmax": lambda t: t.log_softmax(axis=0),
+    "pow": lambda t: (t.sigmoid() + 0.5) ** 1.5,
+    "transpose": lambda t: t.transpose(),
+    "pad": lambda t: t.pad(1),
+    "getitem": lambda t: t[..., ::-1],
+}
+
+BINARY = {"add": F.add, "sub": F.sub, "mul": F.mul, "div": lambda a, b: a / (b * b + 1.0)}
+
+@st.composite
+def compositions(draw):
+    shape = tuple(draw(st.lists(st.integers(1, 3), min_size=1, max_size=3)))
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    # a second operand broadcasting against the first: some of its axes are 1 or missing
+    other = tuple(n if draw(st.booleans()) else 1 for n in shape)[draw(st.integers(0, len(shape) - 1)) :]
+    steps = draw(st.lists(st.sampled_from(sorted(SMOOTH_UNARY) + sorted(BINARY)), min_size=1, max_size=5))
+    return rng.standard_normal(shape), rng.standard_normal(other), steps
+
+def broadcasts(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
+    try:
+        return np.broadcast_shapes(a, b) == b
+    except ValueError:
+        return False
+
+@settings(max_examples=examples(60))
+@given(compositions())
+def test_random_compositions_pass_gradcheck(case):
+    a, b, steps = case
+
+    def fn(x, y):
+        h = x
+        for name in steps:
+            if name in BINARY:
+                h = BINARY[name](h, y if broadcasts(y.shape, h.shape) else y.sum())
+            else:
+                h = SMOOTH_UNARY[name](h)
+        return (h * h).mean(axis=0) if h.ndim else h
+
+    assert tg.gradcheck(fn, a, b)

@@ -170,6 +170,8 @@ def test_training_checkpoints_can_be_safetensors(tmp_path):
     resumed = build_mnist_cnn(0)
     resumed.fit(X, y, epochs=1, lr=0.1, optimizer="momentum", verbose=0, checkpoint=path)
     assert read_metadata(path)["epoch"] == 1
+    with pytest.raises(CheckpointError, match=r"optimizer \(checkpoint 'momentum', this run 'adam'\)"):
+        build_mnist_cnn(0).fit(X, y, epochs=2, lr=0.1, optimizer="adam", verbose=0, checkpoint=path, resume=True)
     resumed.fit(X, y, epochs=2, lr=0.1, optimizer="momentum", verbose=0, checkpoint=path, resume=True)
     for x, r in zip(straight.parameters(), resumed.parameters()):
         np.testing.assert_allclose(x.numpy(), r.numpy(), atol=1e-6)

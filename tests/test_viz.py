@@ -301,7 +301,7 @@ def test_render_rejects_unknown_suffix_and_bad_graph(tmp_path):
 
 # ---- rendering ----------------------------------------------------------------------------
 @pytest.mark.parametrize(("suffix", "magic"), [(".svg", b"<svg"), (".png", b"\x89PNG"), (".pdf", b"%PDF")])
-def test_renders_with_dot(tmp_path, suffix, magic):
+def test_renders_with_dot(tmp_path, suffix, magic, dot):
     model, loss = small_cnn()
     path = tmp_path / f"graph{suffix}"
     path.write_bytes(b"old")

@@ -6,7 +6,8 @@ from .autograd import Op, enable_grad, is_grad_enabled, no_grad
 from .gradcheck import GradcheckError, gradcheck
 from .memory import tune_malloc
 from .nn import CNN, manual_seed
-from .ops import REGISTRY, register, unregister
+from .ops import FUNCTIONS, REGISTRY, register, tensor_method, unregister
+from .ops.arguments import as_tensor
 from .profiler import profile
 from .tensor import Tensor
 
@@ -15,7 +16,9 @@ MALLOC_TUNED = tune_malloc()  # see memory.py: recycle large temporaries instead
 __all__ = [
     "AnomalyError",
     "CNN",
+    "FUNCTIONS",
     "REGISTRY",
+    "as_tensor",
     "GradcheckError",
     "Op",
     "Tensor",
@@ -32,6 +35,7 @@ __all__ = [
     "viz",
     "no_grad",
     "register",
+    "tensor_method",
     "unregister",
 ]
 __version__ = "0.1.0"

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import autograd
+from .ops.registry import FUNCTIONS
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -44,9 +45,12 @@ class AnomalyError(FloatingPointError):
 
 
 def _user_frame() -> tuple[str, int, str] | None:
-    """(file, line, function) of the innermost caller outside the tinygrad_np package."""
+    """(file, line, function) of the innermost caller outside the tinygrad_np package and outside the
+    registered public functions (a custom op's function, even in your file, is where the op is defined:
+    the line that created it is the one that called the function)."""
+    public = {getattr(fn, "__code__", None) for fn in FUNCTIONS.values()}
     frame = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+    while frame is not None and (frame.f_code in public or frame.f_code.co_filename.startswith(_PACKAGE)):
         frame = frame.f_back
     return None if frame is None else (frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name)
 

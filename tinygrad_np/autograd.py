@@ -101,21 +101,25 @@ class Op:
 
     __slots__ = ("parents", "params", "needs_input_grad", "freed", "scope", "__dict__")
     name = "op"
+    differentiable = True  # False for ops with integer or boolean results (argmax, comparisons): never recorded
 
     def forward(self, *arrays: np.ndarray, **params: Any) -> np.ndarray:
         """Compute the output from input arrays."""
-        raise NotImplementedError
+        raise NotImplementedError(f"op '{self.name}' ({type(self).__name__}) does not define forward(self, *arrays)")
 
     def backward(self, grad: np.ndarray) -> tuple[np.ndarray | None, ...] | np.ndarray | None:
         """Return the gradient with respect to each input (None where there is none)."""
-        raise NotImplementedError
+        raise NotImplementedError(
+            f"op '{self.name}' ({type(self).__name__}) does not define backward(self, grad): define it to return "
+            "the gradient of each input (None where there is none)"
+        )
 
     @classmethod
     def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
         """Run the op on Tensors and, when grad mode is on and an input needs it, record it."""
         ctx = cls()
         needs = tuple([t.requires_grad for t in inputs])
-        record = _grad_mode.enabled and True in needs
+        record = _grad_mode.enabled and True in needs and cls.differentiable
         ctx.needs_input_grad = needs if record else (False,) * len(inputs)
         if _grad_mode.profile is None:
             data = ctx.forward(*[t.data for t in inputs], **params)
@@ -141,7 +145,7 @@ class Op:
         self.freed = True
 
 
-def _sum_to_shape(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+def sum_to_shape(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Sum a broadcast gradient back to `shape` (undo NumPy broadcasting)."""
     extra = grad.ndim - len(shape)
     if extra > 0:
@@ -180,7 +184,7 @@ def topological_order(roots: Sequence[Tensor], grad_only: bool = True) -> list[T
 
 
 def _check_grad_shape(ctx: Op, index: int, grad: np.ndarray, parent: Tensor) -> np.ndarray:
-    grad = _sum_to_shape(grad, parent.shape)
+    grad = sum_to_shape(grad, parent.shape)
     if grad.shape != parent.shape:
         raise RuntimeError(
             f"op '{ctx.name}' returned a gradient of shape {grad.shape} for input {index}, "

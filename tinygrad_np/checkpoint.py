@@ -145,6 +145,27 @@ def read_metadata(path: str | os.PathLike) -> dict | None:
     return load_file(path)[1]
 
 
+def attached_metadata(path: str | os.PathLike) -> dict | None:
+    """The metadata a user attached to a file: `save(..., metadata=)`'s dict, or `fit(..., metadata=)`'s
+    in a training checkpoint; None when there is none."""
+    arrays, meta = load_file(path)
+    if meta is None or not any(name.startswith(PARAM) for name in arrays):
+        return meta
+    return meta.get("metadata") or None
+
+
+def differences(recorded: Mapping, current: Mapping) -> list[str]:
+    """`key (checkpoint X, this run Y)` for every key whose value differs (compared as JSON, so that
+    tuples equal the lists they are stored as); a key missing on one side is "not recorded"."""
+    current = json.loads(json.dumps(current))
+    missing = "not recorded"
+    return [
+        f"{key} (checkpoint {recorded.get(key, missing)!r}, this run {current.get(key, missing)!r})"
+        for key in dict.fromkeys([*recorded, *current])
+        if recorded.get(key, missing) != current.get(key, missing)
+    ]
+
+
 def save_training(
     path: str | os.PathLike,
     params: Mapping[str, np.ndarray],

@@ -1,6 +1,7 @@
 """Optimizers: plain SGD (the original design's), SGD with momentum, and Adam.
 
-Each updates its parameters' arrays in place from their `.grad`.
+Each updates its parameters' arrays in place from their `.grad`; a step that would write a
+non-finite value is refused whole, leaving parameters and optimizer state as they were.
 """
 
 from __future__ import annotations
@@ -14,12 +15,13 @@ from .tensor import Tensor
 
 
 class NonFiniteUpdateError(FloatingPointError):
-    """A step would have written inf or NaN into a parameter; nothing was changed."""
+    """A step would have written inf or NaN into a parameter or the optimizer's state; nothing was changed."""
 
-    def __init__(self, index: int, gradient_finite: bool) -> None:
-        cause = "its update overflowed (the gradient is finite)" if gradient_finite else "its gradient is not finite"
-        super().__init__(f"step refused: parameter {index}'s {cause}; no parameter was changed")
-        self.index, self.gradient_finite = index, gradient_finite
+    def __init__(self, index: int, gradient_finite: bool, name: str | None = None) -> None:
+        what = f"parameter {index}" if name is None else f"parameter {index} ({name})"
+        cause = "its update overflowed (its gradient is finite)" if gradient_finite else "its gradient is not finite"
+        super().__init__(f"step refused: {what}: {cause}; no parameter and no optimizer state was changed")
+        self.index, self.gradient_finite, self.name = index, gradient_finite, name
 
 
 def _finite(a: np.ndarray) -> bool:
@@ -30,18 +32,23 @@ def _finite(a: np.ndarray) -> bool:
 class Optimizer:
     """Holds the parameters; `step()` updates them from `.grad`, `zero_grad()` clears grads.
 
-    Subclasses define `update(i, p)`: the amount to subtract from parameter i. `step()` checks
-    every update is finite before applying any, so a diverging step never spoils a parameter.
+    `params`: Tensors that require grad, or (name, Tensor) pairs such as `model.named_parameters()`
+    (the names then appear in errors). Subclasses define `update(i, p)`, the amount to subtract from
+    parameter i, computed without changing the optimizer's state: a new state goes into the arrays
+    `staged(i)` returns, and `commit(i)` adopts it. `step()` checks every update and staged state is
+    finite before applying any, so a refused step leaves parameters and state exactly as they were.
     """
 
-    def __init__(self, params: Iterable[Tensor], lr: float) -> None:
+    def __init__(self, params: Iterable[Tensor] | Iterable[tuple[str, Tensor]], lr: float) -> None:
         name = type(self).__name__
-        self.params = list(params)
-        if not self.params:
+        items = [p if isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) else (None, p) for p in params]
+        if not items:
             raise ValueError(f"{name}: `params` is empty: the model has no parameters to optimize")
-        for p in self.params:
+        for _, p in items:
             if not isinstance(p, Tensor) or not p.requires_grad:
                 raise TypeError(f"{name}: `params` must be Tensors with requires_grad=True, got {describe(p)}")
+        self.params = [p for _, p in items]
+        self.names = [label if label is not None else p.name for label, p in items]
         self.lr = check_number(name, "lr", lr, minimum=0.0, exclusive=True)
 
     def zero_grad(self) -> None:
@@ -50,18 +57,30 @@ class Optimizer:
             p.grad = None
 
     def update(self, i: int, p: Tensor) -> np.ndarray:
-        """What to subtract from parameter `i` (`p`, which has a gradient)."""
-        raise NotImplementedError
+        """What to subtract from parameter `i` (`p`, which has a gradient), leaving the state as it is."""
+        raise NotImplementedError(f"{type(self).__name__} must define update(i, p)")
+
+    def staged(self, i: int) -> tuple[np.ndarray, ...]:
+        """The state `update(i, p)` proposed for parameter `i`, not adopted yet (none by default)."""
+        return ()
+
+    def commit(self, i: int) -> None:
+        """Adopt the state staged for parameter `i` (called only once every update is known finite)."""
 
     def step(self) -> None:
         """Update every parameter that has a gradient, or none (NonFiniteUpdateError)."""
         with np.errstate(over="ignore", invalid="ignore"):  # reported below, clearly
-            updates = [(p, self.update(i, p)) for i, p in enumerate(self.params) if p.grad is not None]
-        for p, u in updates:
-            if not _finite(u):
-                raise NonFiniteUpdateError(self.params.index(p), _finite(p.grad))
-        for p, u in updates:
+            updates = [(i, p, self.update(i, p)) for i, p in enumerate(self.params) if p.grad is not None]
+            for i, p, u in updates:
+                if not (_finite(u) and all(_finite(s) for s in self.staged(i))):
+                    raise NonFiniteUpdateError(i, _finite(p.grad), self.names[i])
+        for i, p, u in updates:
             p.data -= u
+            self.commit(i)
+        self.end_step()
+
+    def end_step(self) -> None:
+        """Called after a step was applied, not after a refused one (nothing by default)."""
 
     def state(self) -> dict[str, np.ndarray]:
         """Arrays that make up the optimizer's state (for checkpoints)."""
@@ -70,27 +89,40 @@ class Optimizer:
     def load_state(self, state: dict[str, np.ndarray]) -> None:
         """Restore arrays returned by `state()`."""
 
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(lr={self.lr:g})"
+
 
 class SGD(Optimizer):
     """Stochastic gradient descent, optionally with (heavy-ball) momentum:
     v = momentum * v + grad; p -= lr * v."""
 
-    def __init__(self, params: Iterable[Tensor], lr: float = 0.01, momentum: float = 0.0) -> None:
+    def __init__(self, params: Iterable[Tensor] | Iterable[tuple[str, Tensor]], lr: float = 0.01,
+                 momentum: float = 0.0) -> None:  # fmt: skip
         super().__init__(params, lr)
         self.momentum = check_number("SGD", "momentum", momentum, minimum=0.0)
         if self.momentum >= 1:
             raise ValueError(f"SGD: `momentum` must be in [0, 1), got {momentum}")
         self.velocity = [np.zeros_like(p.data) for p in self.params] if self.momentum else []
+        self.next_velocity = [np.empty_like(p.data) for p in self.params] if self.momentum else []
         self.scratch = [np.empty_like(p.data) for p in self.params]  # lr * grad, without allocating
 
     def update(self, i: int, p: Tensor) -> np.ndarray:
-        """lr * grad, or lr * v with v = momentum * v + grad (in a reused buffer)."""
+        """lr * grad, or lr * v' with v' = momentum * v + grad (staged in a reused buffer)."""
         direction = p.grad
         if self.momentum:
-            direction = self.velocity[i]
-            direction *= self.momentum
+            direction = np.multiply(self.velocity[i], self.momentum, out=self.next_velocity[i])
             direction += p.grad
         return np.multiply(direction, self.lr, out=self.scratch[i])
+
+    def staged(self, i: int) -> tuple[np.ndarray, ...]:
+        """The new velocity of parameter `i`."""
+        return (self.next_velocity[i],) if self.momentum else ()
+
+    def commit(self, i: int) -> None:
+        """The staged velocity becomes the velocity (a swap of buffers, no copy)."""
+        if self.momentum:
+            self.velocity[i], self.next_velocity[i] = self.next_velocity[i], self.velocity[i]
 
     def state(self) -> dict[str, np.ndarray]:
         """The velocity buffers."""
@@ -101,13 +133,16 @@ class SGD(Optimizer):
         for i, v in enumerate(self.velocity):
             v[...] = state[f"velocity.{i}"]
 
+    def __repr__(self) -> str:
+        return f"SGD(lr={self.lr:g}, momentum={self.momentum:g})"
+
 
 class Adam(Optimizer):
     """Adam (Kingma & Ba) with bias correction."""
 
     def __init__(
         self,
-        params: Iterable[Tensor],
+        params: Iterable[Tensor] | Iterable[tuple[str, Tensor]],
         lr: float = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
@@ -120,20 +155,30 @@ class Adam(Optimizer):
         self.t = 0
         self.m = [np.zeros_like(p.data) for p in self.params]
         self.v = [np.zeros_like(p.data) for p in self.params]
-
-    def step(self) -> None:
-        """One Adam update of every parameter that has a gradient."""
-        self.t += 1
-        super().step()
+        self.next_m = [np.empty_like(p.data) for p in self.params]
+        self.next_v = [np.empty_like(p.data) for p in self.params]
 
     def update(self, i: int, p: Tensor) -> np.ndarray:
-        """lr * m_hat / (sqrt(v_hat) + eps), after updating the moment estimates."""
-        m, v = self.m[i], self.v[i]
-        m *= self.beta1
+        """lr * m_hat / (sqrt(v_hat) + eps), from the moment estimates of step t + 1 (staged)."""
+        t = self.t + 1
+        m = np.multiply(self.m[i], self.beta1, out=self.next_m[i])
         m += (1 - self.beta1) * p.grad
-        v *= self.beta2
+        v = np.multiply(self.v[i], self.beta2, out=self.next_v[i])
         v += (1 - self.beta2) * p.grad**2
-        return (self.lr / (1 - self.beta1**self.t)) * m / (np.sqrt(v / (1 - self.beta2**self.t)) + self.eps)
+        return (self.lr / (1 - self.beta1**t)) * m / (np.sqrt(v / (1 - self.beta2**t)) + self.eps)
+
+    def staged(self, i: int) -> tuple[np.ndarray, ...]:
+        """The new moment estimates of parameter `i`."""
+        return self.next_m[i], self.next_v[i]
+
+    def commit(self, i: int) -> None:
+        """The staged moments become the moments (a swap of buffers, no copy)."""
+        self.m[i], self.next_m[i] = self.next_m[i], self.m[i]
+        self.v[i], self.next_v[i] = self.next_v[i], self.v[i]
+
+    def end_step(self) -> None:
+        """Count the step (only an applied one)."""
+        self.t += 1
 
     def state(self) -> dict[str, np.ndarray]:
         """Moment estimates and the step count."""
@@ -146,11 +191,14 @@ class Adam(Optimizer):
             m[...], v[...] = state[f"m.{i}"], state[f"v.{i}"]
         self.t = int(state["t"])
 
+    def __repr__(self) -> str:
+        return f"Adam(lr={self.lr:g}, betas=({self.beta1:g}, {self.beta2:g}), eps={self.eps:g})"
+
 
 OPTIMIZERS = ("sgd", "momentum", "adam")
 
 
-def make_optimizer(name: str, params: Iterable[Tensor], lr: float) -> Optimizer:
+def make_optimizer(name: str, params: Iterable[Tensor] | Iterable[tuple[str, Tensor]], lr: float) -> Optimizer:
     """An optimizer by name: "sgd", "momentum" (SGD, momentum 0.9) or "adam"."""
     if name == "sgd":
         return SGD(params, lr)

@@ -1,8 +1,8 @@
 """`Tensor`: a NumPy array that remembers the op that made it.
 
-Operators and methods (`x + y`, `x.conv2d(w)`, ...) are attached by `tinygrad_np.functional`,
-which dispatches through the op registry; ops registered later by users are reachable as
-methods too, through `__getattr__`.
+Its methods `x.conv2d(w)`, `x.sum()`, ... are the ops' public functions, attached when each op is
+registered (`tinygrad_np/ops/registry.py`); its operators `x + y`, `x @ w`, `x[i]` are mapped onto
+the same functions by `tinygrad_np.functional.OPERATORS` (so `x + y` is `ops/elementwise.py`'s `add`).
 """
 
 from __future__ import annotations
@@ -30,16 +30,20 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
     array = np.asarray(data)
     if array.dtype.kind not in "biuf":
         raise TypeError(f"Tensor: data must be numeric (bool, int or float), got an array of dtype {array.dtype}")
-    if array.dtype in _FLOAT_DTYPES and isinstance(data, (np.ndarray, np.generic)):
-        return array
-    return array.astype(np.float32)
+    from_numpy = isinstance(data, (np.ndarray, np.generic))
+    if array.dtype.kind == "f":
+        return array if from_numpy and array.dtype in _FLOAT_DTYPES else array.astype(np.float32)
+    if array.dtype.kind in "iu" and not from_numpy:
+        return array.astype(np.int64)  # Python ints, as in PyTorch
+    return array
 
 
 class Tensor:
     """An n-dimensional array with reverse-mode automatic differentiation.
 
-    Lists, Python numbers, integer and float16 arrays become float32; float32 and float64
-    arrays keep their dtype (float64 is what gradient checks use). Pass `dtype` to choose.
+    As in PyTorch: Python floats become float32, Python ints int64, bools bool; NumPy arrays keep
+    their dtype (float32, float64 - what gradient checks use -, integers, bool), except float16,
+    which becomes float32. Pass `dtype` to choose. Only floating tensors can require grad.
     """
 
     __slots__ = ("data", "grad", "requires_grad", "name", "_ctx", "_retains_grad", "__weakref__")
@@ -144,6 +148,21 @@ class Tensor:
                 raise ValueError(f"backward(): grad must have shape {self.shape}, got {grad.shape}")
         autograd.backward(self, grad, retain_graph=retain_graph)
 
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        """`np.asarray(t)`: the data of a tensor that is not part of a graph (as PyTorch's `numpy()`).
+
+        NumPy ufuncs and operators with arrays (`np.exp(t)`, `array + t`) stay Tensor ops (see
+        `functional.UFUNCS`); any other NumPy function would silently drop gradients, so a tensor
+        that requires grad refuses to become an array: use `t.detach()` or `t.numpy()`.
+        """
+        if self.requires_grad:
+            raise TypeError(
+                "Tensor: a tensor that requires grad cannot become a NumPy array implicitly (its gradient would be "
+                "lost); use t.detach() or t.numpy() for the values, or tinygrad_np.functional for a differentiable op"
+            )
+        array = self.data if dtype is None else self.data.astype(dtype, copy=False)
+        return array.copy() if copy else array
+
     def __repr__(self) -> str:
         extras = []
         if self.name:
@@ -154,13 +173,5 @@ class Tensor:
             extras.append("requires_grad=True")
         body = np.array2string(self.data, precision=4, separator=", ", threshold=20)
         return f"Tensor({body}, dtype={self.dtype}{''.join(', ' + e for e in extras)})"
-
-    def __getattr__(self, name: str) -> Any:
-        # Ops registered after import (e.g. by users) become methods: x.my_op(...).
-        from .ops.registry import REGISTRY, call
-
-        if name not in REGISTRY:
-            raise AttributeError(f"'Tensor' object has no attribute {name!r}")
-        return lambda *args, **params: call(name, self, *args, **params)
 
     __hash__ = object.__hash__

@@ -16,7 +16,7 @@ from tqdm.auto import tqdm
 from . import functional as F
 from .anomaly import detect_anomaly as anomaly_mode
 from .autograd import no_grad
-from .checkpoint import CheckpointError, check_state, load_training, save_training
+from .checkpoint import CheckpointError, check_state, differences, load_training, save_training
 from .checks import check_choice, check_int, check_number, class_targets, describe
 from .optim import OPTIMIZERS, NonFiniteUpdateError, Optimizer, make_optimizer
 from .tensor import Tensor
@@ -88,6 +88,12 @@ def _num_classes(model: Callable[[Tensor], Tensor], X: np.ndarray, fn: str) -> i
             scores = model(Tensor(X[:1]))
     except (ValueError, TypeError) as err:
         raise type(err)(f"{fn}: `X` of shape {X.shape} does not fit the model: {err}") from None
+    if not isinstance(scores, Tensor):
+        who = model.label() if hasattr(model, "label") else getattr(model, "__name__", type(model).__name__)
+        raise TypeError(
+            f"{fn}: the model {who} must return a Tensor of class scores (N, K) from forward, it returned "
+            f"{describe(scores)}"
+        )
     if scores.ndim != 2:
         raise ValueError(f"{fn}: the model must return scores (N, K), it returned shape {scores.shape}")
     return scores.shape[1]
@@ -119,8 +125,7 @@ def evaluate(
 def predict_scores(model: Callable[[Tensor], Tensor], X: Any, batch_size: int = 500) -> np.ndarray:
     """The model's scores for every row of X, in batches, without recording a graph."""
     X = check_features("predict", X)
-    if hasattr(model, "check_input"):
-        model.check_input("predict", X.shape)
+    _num_classes(model, X, "predict")
     with no_grad():
         return np.concatenate([model(Tensor(X[idx])).data for idx in _batches(len(X), batch_size)])
 
@@ -130,7 +135,7 @@ def _culprit(err: NonFiniteUpdateError, optimizer: Optimizer, named: list[tuple[
     if err.index < 0:
         return "the loss"
     names = {id(p): name for name, p in named}
-    name = names.get(id(optimizer.params[err.index]), f"parameter {err.index}")
+    name = names.get(id(optimizer.params[err.index])) or err.name or f"parameter {err.index}"
     return f"the update (lr * gradient) of {name}" if err.gradient_finite else f"the gradient of {name}"
 
 
@@ -145,13 +150,27 @@ def _restore(model: Any, optimizer: Optimizer, params: dict, optim_state: dict, 
     optimizer.load_state(optim_state)
 
 
-def _resume(model: Any, optimizer: Optimizer, path: str | os.PathLike) -> tuple[History, int]:
-    """Load a training checkpoint into model and optimizer; (history so far, next epoch)."""
+def _resume(model: Any, optimizer: Optimizer, path: str | os.PathLike, run: dict, epochs: int) -> tuple[History, int]:
+    """Load a training checkpoint into model and optimizer after checking it continues this run
+    (same training settings and metadata; fewer epochs done than asked); (history so far, next epoch)."""
     params, optim_state, meta = load_training(path)
     try:
         history, done = History(**meta["history"]), int(meta["epoch"])
     except (KeyError, TypeError, ValueError) as err:
         raise CheckpointError(f"load: the metadata of {os.fspath(path)!r} is incomplete: {err!r}") from None
+    recorded = {"training": meta.get("training", {}), "metadata": meta.get("metadata", {})}
+    changed = [d for part in run for d in differences(recorded[part], run[part])]
+    if changed:
+        raise CheckpointError(
+            f"fit: cannot resume from {os.fspath(path)!r}: this run differs from the one it holds in "
+            f"{'; '.join(changed)}. Resume with the checkpoint's settings (only `epochs` may grow), "
+            "or start a new run"
+        )
+    if done >= epochs:
+        raise ValueError(
+            f"fit: {os.fspath(path)!r} already holds {done} epoch{'s' * (done != 1)} and `epochs` is {epochs}: "
+            f"there is nothing to train; ask for more than {done} epochs to continue the run"
+        )
     _restore(model, optimizer, params, optim_state, os.fspath(path))
     return history, done + 1
 
@@ -169,7 +188,8 @@ def fit(
     validation_data: tuple[Any, Any] | None = None,
     verbose: int = 1,
     checkpoint: str | os.PathLike | None = None,
-    resume: bool = False,
+    resume: bool | str | os.PathLike = False,
+    metadata: dict | None = None,
     detect_anomaly: bool = False,
 ) -> History:
     """Train `model` (a Module returning class scores) by mini-batch gradient descent.
@@ -178,12 +198,18 @@ def fit(
     loss: "cross_entropy" or "hinge", on the model's scores. optimizer: "sgd", "momentum",
     "adam" or an Optimizer. batch_size=1 is per-sample SGD. seed fixes the shuffles (epoch e
     uses the generator seeded with (seed, e), so a resumed run shuffles as an uninterrupted one).
-    checkpoint: a path saved atomically after every epoch (parameters, optimizer state, history);
-    with resume=True training continues from it. Ctrl-C restores the model to the last complete
-    epoch and raises TrainingInterrupted saying where it is saved. A non-finite loss or gradient
-    stops training before the step that would spoil the parameters (TrainingDivergedError);
-    with detect_anomaly=True every op and gradient is checked, and the first NaN or infinity raises
-    AnomalyError naming the op and the line that created it (slower: for finding bugs).
+    checkpoint: a path saved atomically after every epoch (parameters and buffers, optimizer state,
+    history, the training settings and `metadata`, a JSON-able dict describing the run, e.g. its data):
+    `.safetensors` when the path ends so, else `.npz`.
+    resume=True continues from `checkpoint`; resume=PATH continues from PATH (and saves to
+    `checkpoint`, if given). A checkpoint continues only the run it holds: a different loss,
+    optimizer, lr, batch size, seed, number of training samples or `metadata` is refused naming
+    each difference, and so is `epochs` not above the epochs it holds. Ctrl-C restores the model
+    to the last complete epoch and raises TrainingInterrupted saying where it is saved. A non-finite
+    loss or gradient stops training before the step that would spoil the parameters
+    (TrainingDivergedError); with detect_anomaly=True every op and gradient is checked, and the first
+    NaN or infinity raises AnomalyError naming the op and the line that created it (slower: for
+    finding bugs).
     Prints one line per epoch unless verbose=0; returns a History.
     """
     X = check_features("fit", X)
@@ -200,11 +226,18 @@ def fit(
     loss_name = check_choice("fit", "loss", str(loss).replace("-", "_"), LOSSES)
     if seed is not None:
         seed = check_int("fit", "seed", seed, minimum=0)
-    if resume and checkpoint is None:
+    if resume is True and checkpoint is None:
         raise ValueError("fit: resume=True needs `checkpoint`, the path to resume from")
+    resume_from = checkpoint if resume is True else resume or None
+    if metadata is not None and not isinstance(metadata, dict):
+        raise TypeError(f"fit: `metadata` must be a dict (JSON-able), got {describe(metadata)}")
+    optimizer_name = optimizer
     if not isinstance(optimizer, Optimizer):
         check_choice("fit", "optimizer", optimizer, OPTIMIZERS)
-        optimizer = make_optimizer(optimizer, model.parameters(), lr)
+        optimizer = make_optimizer(optimizer, model.named_parameters(), lr)
+        lr = optimizer.lr
+    else:
+        optimizer_name, lr = repr(optimizer), optimizer.lr
     num_classes = _num_classes(model, X, "fit")
     labels = check_labels("fit", y, len(X), num_classes)
     if validation_data is not None:
@@ -214,11 +247,16 @@ def fit(
         check_labels("fit", validation_data[1], len(val_X), num_classes)
     targets = np.eye(num_classes, dtype=X.dtype)[labels]  # one-hot, as the original design trains
     named = list(model.named_parameters())
+    run = {
+        "metadata": metadata or {},  # first: a different data set is the difference to name first
+        "training": {"loss": loss_name, "optimizer": optimizer_name, "lr": lr, "batch_size": batch_size,
+                     "seed": seed, "train_samples": len(X)},
+    }  # fmt: skip
     history, first_epoch = History(), 1
-    if resume:
-        history, first_epoch = _resume(model, optimizer, checkpoint)
+    if resume_from is not None:
+        history, first_epoch = _resume(model, optimizer, resume_from, run, epochs)
         if verbose:
-            print(f"resumed from {os.fspath(checkpoint)} after epoch {first_epoch - 1}", flush=True)
+            print(f"resumed from {os.fspath(resume_from)} after epoch {first_epoch - 1}", flush=True)
     last_good = _snapshot(model, optimizer)
     completed = first_epoch - 1
     try:
@@ -243,7 +281,7 @@ def fit(
                 line += f"  val acc {100 * val.accuracy:.2f}%"
             state = _snapshot(model, optimizer)
             if checkpoint is not None:
-                save_training(checkpoint, *state, {"epoch": epoch, "history": asdict(history)})
+                save_training(checkpoint, *state, {"epoch": epoch, "history": asdict(history), **run})
             last_good, completed = state, epoch  # together: Ctrl-C restores what the file holds
             if verbose:
                 print(f"{line}  {seconds:.1f} s  {len(X) / seconds:,.0f} samples/s", flush=True)

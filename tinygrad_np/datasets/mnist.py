@@ -12,12 +12,14 @@ from importlib.resources import as_file, files
 
 import numpy as np
 
-from . import kaggle, split
+from . import kaggle
+from . import split as splits
 from .errors import DatasetError, DatasetUnavailableError
 from .folder import Part, load_folder, read_csv_part
 from .idx import NUM_CLASSES, read_mnist_idx
 
 SOURCES = ("auto", "kaggle", "bundled")
+SPLITS = ("random", "official")
 BUNDLED_FILES = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
 BUNDLED_WHAT = "the original MNIST test set"
 MIN_LIMIT = 2 * NUM_CLASSES
@@ -29,8 +31,10 @@ class MNIST:
 
     Images are ``float32 (N, 28, 28, 1)`` in [0, 1], labels ``int64 (N,)``. `official_test` is the
     source's own test file as ``(images, labels)`` when it has one (Kaggle's mnist_test.csv, a
-    folder's t10k-* files next to train-* ones), else None. `source` is "kaggle", "bundled" or the
-    folder's path; `description` is one line saying what the data is and how it was split.
+    folder's t10k-* files next to train-* ones), else None; with split="official" it is also
+    (X_test, y_test). `source` is the source actually used: "kaggle", "bundled" (also when "auto"
+    fell back to it) or the path given; `description` is one line saying what the data is and how
+    it was split.
     """
 
     X_train: np.ndarray
@@ -49,7 +53,7 @@ class MNIST:
         )
 
 
-def _check_args(test_size: object, seed: object, limit: object, timeout: object, log: object) -> None:
+def _check_args(test_size: object, seed: object, limit: object, timeout: object, log: object, split: object) -> None:
     """ValueError naming the first bad argument, what was expected and what came."""
 
     def real(value: object) -> bool:
@@ -65,6 +69,7 @@ def _check_args(test_size: object, seed: object, limit: object, timeout: object,
          f"None or an integer >= {MIN_LIMIT} (two images per class)"),
         ("timeout", timeout, real(timeout) and timeout > 0, "a number of seconds > 0"),
         ("log", log, log is None or callable(log), "None or a callable taking one string"),
+        ("split", split, split in SPLITS, " or ".join(map(repr, SPLITS))),
     ]  # fmt: skip
     for name, value, ok, expected in checks:
         if not ok:
@@ -137,6 +142,7 @@ def load_mnist(
     limit: int | None = None,
     timeout: float = 15.0,
     log: Callable[[str], None] | None = print,
+    split: str = "random",
 ) -> MNIST:
     """Load MNIST, optionally subsample it, and split it into train and test sets (stratified, seeded).
 
@@ -151,27 +157,46 @@ def load_mnist(
 
     The source's training part becomes one labelled DataFrame, drawn down to `limit` rows keeping
     the class proportions (seeded) if `limit` is given, then split with scikit-learn's
-    ``train_test_split(test_size=test_size, stratify=labels, random_state=seed)``. `timeout` is how
+    ``train_test_split(test_size=test_size, stratify=labels, random_state=seed)``. With
+    split="official" there is no such split: all of the (limited) training part is the training set
+    and the source's own test file is the test set (`test_size` is not used); a source without one
+    (the bundled data, a single CSV, a folder of t10k-* files only) raises DatasetError. `timeout` is how
     many seconds Kaggle may go without answering or delivering bytes. Bad files raise DatasetError
     naming the file; bad arguments raise ValueError naming the argument.
     """
-    _check_args(test_size, seed, limit, timeout, log)
+    _check_args(test_size, seed, limit, timeout, log, split)
     main, official, origin, name = _read_source(source, float(timeout), log)
-    frame = split.to_frame(main.images, main.labels)
+    if split == "official" and official is None:
+        what = f"it is {BUNDLED_WHAT} itself" if name == "bundled" else "it has no test file"
+        raise DatasetError(
+            f"load_mnist: split='official' needs a source with its own test set (Kaggle's mnist_test.csv, a "
+            f"folder's t10k-* files next to train-* ones, mnist_test.csv next to mnist_train.csv), but {name!r} "
+            f"({origin}) has none: {what}. Use split='random' (a stratified split of its images)"
+        )
+    frame = splits.to_frame(main.images, main.labels)
     if limit is not None:
         if limit > len(frame):
             raise ValueError(
                 f"load_mnist: `limit` must be at most the {len(frame):,} images of {name} ({origin}), got {limit!r}"
             )
         if limit < len(frame):
-            frame = split.subsample(frame, int(limit), int(seed))
+            frame = splits.subsample(frame, int(limit), int(seed))
             origin += f", {len(frame):,} of them drawn (limit, stratified)"
-    train, test = split.split(frame, float(test_size), int(seed))
-    X_train, y_train = split.to_arrays(train)
-    X_test, y_test = split.to_arrays(test)
-    description = f"{origin}, split {len(train):,} train / {len(test):,} test, stratified, seed {seed}"
     official_test = None
     if official is not None:
-        official_test = split.to_arrays(split.to_frame(official.images, official.labels))
+        official_test = splits.to_arrays(splits.to_frame(official.images, official.labels))
+    if split == "official":
+        X_train, y_train = splits.to_arrays(frame)
+        X_test, y_test = official_test
+        description = (
+            f"{origin}; official split: {len(y_train):,} train / {len(y_test):,} test, the test set being "
+            f"the official test file {official.files}"
+        )
+        return MNIST(X_train, y_train, X_test, y_test, official_test, name, description)
+    train, test = splits.split(frame, float(test_size), int(seed))
+    X_train, y_train = splits.to_arrays(train)
+    X_test, y_test = splits.to_arrays(test)
+    description = f"{origin}, split {len(train):,} train / {len(test):,} test, stratified, seed {seed}"
+    if official is not None:
         description += f"; official test set: {official.files} ({len(official.labels):,} images)"
     return MNIST(X_train, y_train, X_test, y_test, official_test, name, description)

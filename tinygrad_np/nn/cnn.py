@@ -24,6 +24,17 @@ def _fusable(layer: Module, following: Module | None) -> bool:
     )
 
 
+def _table(rows: list[tuple[str, str, str]], total: tuple[str, str, str] | None = None) -> str:
+    """(layer, output shape, params) rows as aligned columns under a ruled header, then the total if given."""
+    cells = rows if total is None else [*rows, total]
+    widths = [max(len(r[i]) for r in cells) for i in range(3)]
+    header, *body = [f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c:>{widths[2]}}" for a, b, c in cells]
+    rule = "-" * len(header)
+    if total is not None:
+        body.insert(len(body) - 1, rule)
+    return "\n".join([header, rule, *body])
+
+
 class CNN(Module):
     """Layers applied in order. `forward` gives scores (logits): a final Dense layer with a
     softmax activation stops before its softmax, which the fused loss or `predict_proba`
@@ -100,18 +111,26 @@ class CNN(Module):
         return training.evaluate(self, X, y, loss)
 
     def summary(self, input_shape: tuple[int, ...]) -> str:
-        """A table of layers, output shapes and parameter counts, for one input of `input_shape`."""
+        """A table of layers, output shapes and parameter counts, for one input of `input_shape`.
+
+        A layer that cannot take its input raises the error of that layer (ValueError/TypeError)
+        with the table up to it, then its name and the input shape it got.
+        """
         rows = [("Layer", "Output shape", "Params")]
         with no_grad():
             h = Tensor(np.zeros((1, *input_shape), np.float32))
-            for layer in self.layers:
-                h = layer(h)
+            for i, layer in enumerate(self.layers):
+                try:
+                    out = layer(h)
+                except (ValueError, TypeError) as err:
+                    rows.append((layer.label(), "error", f"{layer.num_parameters():,}"))
+                    raise type(err)(
+                        f"summary: layer {i}, {layer.label()}, cannot take its input of shape "
+                        f"{(None, *h.shape[1:])}:\n{_table(rows)}\n{err}"
+                    ) from None
+                h = out
                 rows.append((layer.label(), str((None, *h.shape[1:])), f"{layer.num_parameters():,}"))
-        rows.append(("Total", "", f"{self.num_parameters():,}"))
-        widths = [max(len(r[i]) for r in rows) for i in range(3)]
-        lines = [f"{a:<{widths[0]}}  {b:<{widths[1]}}  {c:>{widths[2]}}" for a, b, c in rows]
-        rule = "-" * len(lines[0])
-        return "\n".join([lines[0], rule, *lines[1:-1], rule, lines[-1]])
+        return _table(rows, ("Total", "", f"{self.num_parameters():,}"))
 
     def label(self) -> str:
         return "CNN"

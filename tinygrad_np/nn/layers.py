@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import functional as F
 from ..checks import check_choice, check_int, describe
+from ..ops.conv import conv_padding
 from ..tensor import Tensor
 from .init import he_normal, xavier_uniform
 from .module import Module
@@ -109,9 +110,8 @@ class Conv2D(Module):
         self.filter_size = check_int("Conv2D", "filter_size", filter_size, minimum=1)
         self.n_channels = check_int("Conv2D", "n_channels", n_channels, minimum=1)
         self.stride = check_int("Conv2D", "stride", stride, minimum=1)
-        if isinstance(padding, str) and padding not in ("same", "valid"):
-            raise ValueError(f"Conv2D: `padding` must be an int >= 0, 'same' or 'valid', got {padding!r}")
-        self.padding = padding if isinstance(padding, str) else check_int("Conv2D", "padding", padding, minimum=0)
+        conv_padding("Conv2D", padding, (filter_size, filter_size), (stride, stride))  # refused now, not at forward
+        self.padding = padding
         self.init = check_choice("Conv2D", "init", init, ("he", "xavier"))
         self.activation = check_choice("Conv2D", "activation", activation, ("relu", "sigmoid", "tanh", "none"))
         shape = (filter_size, filter_size, n_channels, n_filters)

@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import checkpoint
 from ..autograd import scope
+from ..checks import describe
 from ..tensor import Tensor
 
 
@@ -33,7 +34,13 @@ class Module:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         with scope(self.label()):
-            return self.forward(*args, **kwargs)
+            out = self.forward(*args, **kwargs)
+        if isinstance(out, Module):
+            raise TypeError(
+                f"{self.label()}.forward returned the layer {out.label()} itself, not a Tensor: call it on "
+                "the input (e.g. `return self.layer(x)`, not `return self.layer`)"
+            )
+        return out
 
     def label(self) -> str:
         """A short name for graph drawings and summaries, e.g. `Dense(128, relu)`."""
@@ -138,9 +145,17 @@ class Module:
         self._assign(checkpoint.model_arrays(checkpoint.load_file(path)[0]), strict, "load", repr(os.fspath(path)))
         return self
 
-    def set_parameters(self, arrays: Mapping[str, np.ndarray], source: str | os.PathLike = "arrays") -> None:
-        """Set every parameter and buffer from `arrays` (name -> array), after checking all names and
-        shapes; `source` names where they came from in errors."""
+    def set_parameters(self, arrays: Mapping[str, np.ndarray | Tensor], source: str | os.PathLike = "arrays") -> None:
+        """Set every parameter and buffer from `arrays` (name -> NumPy array or Tensor, e.g. another
+        model's `dict(named_parameters())`), after checking all names and shapes; `source` names where
+        they came from in errors. The values are copied: the model never shares memory with the caller."""
+        if not isinstance(arrays, Mapping):
+            raise TypeError(f"set_parameters: `arrays` must be a dict of name -> array, got {describe(arrays)}")
+        for name, value in arrays.items():
+            if not isinstance(value, (np.ndarray, Tensor)):
+                raise TypeError(
+                    f"set_parameters: `arrays[{name!r}]` must be a NumPy array or a Tensor, got {describe(value)}"
+                )
         self._assign(arrays, True, "load", repr(os.fspath(source)))
 
     def __repr__(self) -> str:

@@ -6,10 +6,15 @@ x (N, H, W, C_in), weight (kh, kw, C_in, C_out), bias (C_out,) -> (N, H_out, W_o
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..autograd import Op
+from ..checks import check_float, check_int, check_ndim, check_pair
+from ..tensor import Tensor
+from .arguments import as_tensor, image
 from .linalg import column_sums
 from .registry import register
 from .windows import first_max_masks, output_size, pad_image, scatter_windows, unpad_image
@@ -53,7 +58,52 @@ def col2im(
     return scatter_windows(pieces.reshape(kh, kw, n, hp * p, wp * p, c), padded_shape, stride)
 
 
-@register("conv2d")
+def conv_padding(fn: str, padding: Any, kernel: tuple[int, int], stride: tuple[int, int]):
+    """((top, bottom), (left, right)) from an int, a pair, "valid" or "same" (which needs stride 1)."""
+    if padding == "valid":
+        return (0, 0), (0, 0)
+    if padding == "same":
+        if stride != (1, 1):
+            raise ValueError(f"{fn}: padding='same' needs stride 1, got stride={stride}")
+        # As PyTorch: the odd pixel of an even kernel's padding goes after (bottom/right).
+        return tuple(((k - 1) // 2, k - 1 - (k - 1) // 2) for k in kernel)
+    if isinstance(padding, str):
+        raise ValueError(f"{fn}: `padding` must be an int, a pair, 'same' or 'valid', got {padding!r}")
+    ph, pw = check_pair(fn, "padding", padding, minimum=0)
+    return (ph, ph), (pw, pw)
+
+
+def conv_arguments(fn: str, x: Any, weight: Any, bias: Any, stride: Any, padding: Any):
+    """Checked and normalized conv arguments: (inputs, stride pair, ((top, bottom), (left, right)))."""
+    x, weight = image(fn, x), as_tensor(weight)
+    check_ndim(fn, "weight", weight.shape, 4, "(kh, kw, C_in, C_out)")
+    check_float(fn, "weight", weight.dtype)
+    kh, kw, c_in, c_out = weight.shape
+    if x.shape[3] != c_in:
+        hint = ""
+        if x.shape[1] == c_in:
+            hint = "; x looks channels-first (N, C, H, W): use x.transpose(0, 2, 3, 1)"
+        raise ValueError(
+            f"{fn}: `x` has {x.shape[3]} channels (last axis of shape {x.shape}) but `weight` "
+            f"expects C_in={c_in} (shape {weight.shape}){hint}"
+        )
+    inputs = [x, weight]
+    if bias is not None:
+        bias = as_tensor(bias)
+        if bias.shape != (c_out,):
+            raise ValueError(f"{fn}: `bias` must have shape ({c_out},), got {bias.shape}")
+        inputs.append(bias)
+    stride = check_pair(fn, "stride", stride, minimum=1)
+    padding = conv_padding(fn, padding, (kh, kw), stride)
+    padded = (x.shape[1] + sum(padding[0]), x.shape[2] + sum(padding[1]))
+    if kh > padded[0] or kw > padded[1]:
+        raise ValueError(
+            f"{fn}: kernel {kh}x{kw} is larger than the padded input {padded[0]}x{padded[1]} "
+            f"(x shape {x.shape}, padding {padding})"
+        )
+    return inputs, stride, padding
+
+
 class Conv2d(Op):
     def forward(self, x, weight, bias=None, stride=(1, 1), padding=((0, 0), (0, 0))):
         kh, kw, _, c_out = weight.shape
@@ -84,7 +134,18 @@ class Conv2d(Op):
         return grad_x, grad_w
 
 
-@register("conv2d_relu_maxpool2d")
+@register(Conv2d)
+def conv2d(x: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0) -> Tensor:
+    """2-D convolution (cross-correlation, as in every framework), channels-last.
+
+    x: (N, H, W, C_in); weight: (kh, kw, C_in, C_out); bias: (C_out,) or None.
+    stride: int or pair; padding: int, pair, "same" (stride 1) or "valid".
+    Returns (N, H_out, W_out, C_out), H_out = (H + pad_top + pad_bottom - kh) // stride + 1.
+    """
+    inputs, stride, padding = conv_arguments("conv2d", x, weight, bias, stride, padding)
+    return Conv2d.apply(*inputs, stride=stride, padding=padding)
+
+
 class Conv2dReluMaxPool2d(Op):
     """max_pool2d(relu(conv2d(x, weight, bias)), pool) in one op, pool stride = pool size.
 
@@ -127,3 +188,21 @@ class Conv2dReluMaxPool2d(Op):
             grad_w = (self.cols @ grad_z).reshape(self.weight.shape)
         grad_b = column_sums(grad_pooled) if self.needs_input_grad[2] else None
         return grad_x, grad_w, grad_b
+
+
+@register(Conv2dReluMaxPool2d)
+def conv2d_relu_maxpool2d(x: Any, weight: Any, bias: Any, stride: Any = 1, padding: Any = 0, pool: int = 2) -> Tensor:
+    """max_pool2d(relu(conv2d(x, weight, bias, stride, padding)), pool) as one fast op.
+
+    The pool's stride equals its size `pool`; results and gradients equal the three ops'.
+    """
+    if bias is None:
+        raise TypeError("conv2d_relu_maxpool2d: `bias` is required (pass zeros for none)")
+    inputs, stride, padding = conv_arguments("conv2d_relu_maxpool2d", x, weight, bias, stride, padding)
+    pool = check_int("conv2d_relu_maxpool2d", "pool", pool, minimum=1)
+    kh, kw = inputs[1].shape[:2]
+    out_h = (inputs[0].shape[1] + sum(padding[0]) - kh) // stride[0] + 1
+    out_w = (inputs[0].shape[2] + sum(padding[1]) - kw) // stride[1] + 1
+    if pool > min(out_h, out_w):
+        raise ValueError(f"conv2d_relu_maxpool2d: `pool` {pool} is larger than the conv output {out_h}x{out_w}")
+    return Conv2dReluMaxPool2d.apply(*inputs, stride=stride, padding=padding, pool=pool)

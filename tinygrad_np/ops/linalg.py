@@ -1,14 +1,18 @@
-"""Matrix products."""
+"""Matrix products: `matmul` with NumPy's rules, and `linear`, a dense layer's weighted sum."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
-from ..autograd import Op
+from ..autograd import Op, sum_to_shape
+from ..checks import check_float
+from ..tensor import Tensor
+from .arguments import as_tensor
 from .registry import register
 
 
-@register("matmul")
 class MatMul(Op):
     """a @ b with NumPy's rules: 1-D operands are vectors, leading axes broadcast as a batch."""
 
@@ -18,45 +22,89 @@ class MatMul(Op):
 
     def backward(self, grad):
         a, b = self.a, self.b
+        # Vectors as matrices: a (k,) as (1, k), b (k,) as (k, 1); grad gets the axes they dropped.
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
-        if a.ndim == 1:
-            grad = np.expand_dims(grad, -2)
-        if b.ndim == 1:
-            grad = np.expand_dims(grad, -1)
+        grad2 = grad.reshape(grad.shape[: grad.ndim - (a.ndim > 1) - (b.ndim > 1)] + (a2.shape[-2], b2.shape[-1]))
         grad_a = grad_b = None
         if self.needs_input_grad[0]:
-            grad_a = grad @ np.swapaxes(b2, -1, -2)
-            grad_a = grad_a[..., 0, :] if a.ndim == 1 else grad_a
+            grad_a = sum_to_shape(grad2 @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
         if self.needs_input_grad[1]:
-            grad_b = np.swapaxes(a2, -1, -2) @ grad
-            grad_b = grad_b[..., 0] if b.ndim == 1 else grad_b
+            grad_b = sum_to_shape(np.swapaxes(a2, -1, -2) @ grad2, b2.shape).reshape(b.shape)
         return grad_a, grad_b
 
 
-@register("linear")
-class Linear(Op):
-    """x @ weight + bias for x (N, in), weight (in, out), bias (out,): a dense layer's weighted sum
-    in one op, with the VJPs laid out for speed (an outer product when N is 1)."""
+@register(MatMul)
+def matmul(a: Any, b: Any) -> Tensor:
+    """Matrix product with NumPy's rules (1-D vectors, batched leading axes that broadcast)."""
+    a, b = as_tensor(a), as_tensor(b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul: operands must be at least 1-D, got shapes {a.shape} and {b.shape}")
+    inner_a, inner_b = a.shape[-1], b.shape[-2] if b.ndim > 1 else b.shape[0]
+    if inner_a != inner_b:
+        raise ValueError(
+            f"matmul: inner dimensions differ: a has shape {a.shape} ({inner_a} columns), "
+            f"b has shape {b.shape} ({inner_b} rows)"
+        )
+    try:
+        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    except ValueError:
+        raise ValueError(f"matmul: batch dimensions of {a.shape} and {b.shape} do not broadcast") from None
+    return MatMul.apply(a, b)
 
-    def forward(self, x, weight, bias):
-        self.x, self.weight = x, weight
-        out = x @ weight
-        out += bias
-        return out
+
+class Linear(Op):
+    """x @ weight (+ bias) for x (..., in), weight (in, out), bias (out,): a dense layer's weighted
+    sum in one op, the leading axes flattened into one batch axis, with the VJPs laid out for speed
+    (an outer product when the batch is 1)."""
+
+    def forward(self, x, weight, bias=None):
+        rows = x.reshape(-1, x.shape[-1])
+        self.x, self.weight, self.x_shape = rows, weight, x.shape
+        out = rows @ weight
+        if bias is not None:
+            out += bias
+        return out.reshape(x.shape[:-1] + weight.shape[1:])
 
     def backward(self, grad):
         x, weight = self.x, self.weight
-        grad_x = grad_w = grad_b = None
+        grad = grad.reshape(-1, weight.shape[1])
+        grad_x = grad_w = None
         if self.needs_input_grad[0]:
-            grad_x = (weight @ grad.T).T  # faster than grad @ weight.T for these shapes
+            grad_x = (weight @ grad.T).T.reshape(self.x_shape)  # faster than grad @ weight.T for these shapes
         if self.needs_input_grad[1]:
             # With one row, x.T @ grad has inner dimension 1: an outer product beats GEMM 7x
             # (einsum's loop is also 1.6x faster than np.outer's broadcast multiply here).
             grad_w = np.einsum("i,j->ij", x[0], grad[0]) if len(x) == 1 else x.T @ grad
-        if self.needs_input_grad[2]:
-            grad_b = column_sums(grad)
-        return grad_x, grad_w, grad_b
+        if len(self.needs_input_grad) == 2:
+            return grad_x, grad_w
+        return grad_x, grad_w, column_sums(grad) if self.needs_input_grad[2] else None
+
+
+@register(Linear)
+def linear(x: Any, weight: Any, bias: Any = None) -> Tensor:
+    """x @ weight + bias in one op: x (..., in_features), weight (in_features, out_features),
+    bias (out_features,) or None -> (..., out_features).
+
+    Note the weight layout: (in, out), as `Dense` stores it (PyTorch's `F.linear` takes (out, in)).
+    """
+    x, weight = as_tensor(x), as_tensor(weight)
+    if x.ndim < 1:
+        raise ValueError(f"linear: `x` must have at least 1 axis (..., in_features), got shape {x.shape}")
+    if weight.ndim != 2:
+        raise ValueError(f"linear: `weight` must be 2-D (in_features, out_features), got shape {weight.shape}")
+    check_float("linear", "x", x.dtype)
+    if x.shape[-1] != weight.shape[0]:
+        raise ValueError(
+            f"linear: `x` has {x.shape[-1]} features (shape {x.shape}) but `weight` expects "
+            f"{weight.shape[0]} (shape {weight.shape})"
+        )
+    if bias is None:
+        return Linear.apply(x, weight)
+    bias = as_tensor(bias)
+    if bias.shape != (weight.shape[1],):
+        raise ValueError(f"linear: `bias` must have shape ({weight.shape[1]},), got {bias.shape}")
+    return Linear.apply(x, weight, bias)
 
 
 def column_sums(a: np.ndarray) -> np.ndarray:

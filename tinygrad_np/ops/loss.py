@@ -6,10 +6,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..autograd import Op
+from ..checks import check_choice, check_float, check_ndim, check_number, class_targets
+from ..tensor import Tensor
+from .arguments import as_tensor
 from .registry import register
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def _scores(fn: str, scores: Any, name: str) -> Tensor:
+    scores = as_tensor(scores)
+    check_ndim(fn, name, scores.shape, 2, "(N, K): one row of class scores per sample")
+    check_float(fn, name, scores.dtype)
+    return scores
 
 
 def _reduce(per_sample: np.ndarray, reduction: str) -> np.ndarray:
@@ -26,7 +40,6 @@ def _upstream(grad: np.ndarray, n: int, reduction: str) -> np.ndarray:
     return np.full((n, 1), grad / n if reduction == "mean" else grad, dtype=grad.dtype)
 
 
-@register("cross_entropy")
 class CrossEntropy(Op):
     """Softmax and cross-entropy fused on logits, through log-sum-exp (stable for huge logits)."""
 
@@ -53,7 +66,22 @@ class CrossEntropy(Op):
         return local * _upstream(grad, n, self.reduction)
 
 
-@register("hinge")
+@register(CrossEntropy)
+def cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Tensor:
+    """Softmax cross-entropy on raw logits (N, K), fused and stable (log-sum-exp).
+
+    target: class indices (N,) of an integer dtype, or one-hot / probability rows (N, K).
+    reduction: "mean" (default), "sum" or "none" (per-sample losses).
+    """
+    logits = _scores("cross_entropy", logits, "logits")
+    n, k = logits.shape
+    target = class_targets("cross_entropy", target, n, k, allow_probabilities=True)
+    if target.ndim == 2:
+        target = target.astype(logits.dtype, copy=False)
+    reduction = check_choice("cross_entropy", "reduction", reduction, REDUCTIONS)
+    return CrossEntropy.apply(logits, target=target, reduction=reduction)
+
+
 class Hinge(Op):
     """Weston-Watkins multiclass hinge: per sample, sum over j != y of max(0, margin + s_j - s_y)."""
 
@@ -69,3 +97,18 @@ class Hinge(Op):
         local = self.active.copy()
         local[np.arange(len(self.target)), self.target] = -self.active.sum(axis=1)
         return local * _upstream(grad, len(self.target), self.reduction)
+
+
+@register(Hinge)
+def hinge(scores: Any, target: Any, margin: float = 1.0, reduction: str = "mean") -> Tensor:
+    """Weston-Watkins multiclass hinge loss on scores (N, K).
+
+    Per sample: sum over j != y of max(0, margin + s_j - s_y). target: class indices (N,)
+    or one-hot rows (N, K). reduction: "mean", "sum" or "none".
+    """
+    scores = _scores("hinge", scores, "scores")
+    n, k = scores.shape
+    target = class_targets("hinge", target, n, k, allow_probabilities=False)
+    margin = check_number("hinge", "margin", margin, minimum=0.0)
+    reduction = check_choice("hinge", "reduction", reduction, REDUCTIONS)
+    return Hinge.apply(scores, target=target, margin=margin, reduction=reduction)

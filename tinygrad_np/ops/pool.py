@@ -5,14 +5,28 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..autograd import Op
+from ..checks import check_pair
+from ..tensor import Tensor
+from .arguments import image
 from .registry import register
 from .windows import first_max_masks, kernel_offsets, output_size, scatter_windows, sliding_windows
 
 
-@register("max_pool2d")
+def pool_arguments(fn: str, x: Any, kernel_size: Any, stride: Any) -> tuple[Tensor, dict[str, Any]]:
+    """The image and normalized parameters of a pool: kernel and stride pairs (stride defaults to the kernel)."""
+    x = image(fn, x)
+    kernel = check_pair(fn, "kernel_size", kernel_size, minimum=1)
+    stride = kernel if stride is None else check_pair(fn, "stride", stride, minimum=1)
+    if kernel[0] > x.shape[1] or kernel[1] > x.shape[2]:
+        raise ValueError(f"{fn}: kernel {kernel[0]}x{kernel[1]} is larger than the input {x.shape[1]}x{x.shape[2]}")
+    return x, {"kernel": kernel, "stride": stride}
+
+
 class MaxPool2d(Op):
     """Each window's gradient goes to one input: its first maximum in row-major order (like PyTorch).
 
@@ -37,7 +51,14 @@ class MaxPool2d(Op):
         return grad_x
 
 
-@register("avg_pool2d")
+@register(MaxPool2d)
+def max_pool2d(x: Any, kernel_size: Any = 2, stride: Any = None) -> Tensor:
+    """Max pooling over (N, H, W, C); stride defaults to the kernel; each window's gradient goes
+    to its first maximum. Output size floors, like PyTorch."""
+    x, params = pool_arguments("max_pool2d", x, kernel_size, stride)
+    return MaxPool2d.apply(x, **params)
+
+
 class AvgPool2d(Op):
     def forward(self, x, kernel=(2, 2), stride=(2, 2)):
         self.x_shape, self.kernel, self.stride = x.shape, kernel, stride
@@ -47,3 +68,10 @@ class AvgPool2d(Op):
         kh, kw = self.kernel
         share = np.broadcast_to(grad / np.asarray(kh * kw, grad.dtype), (kh, kw, *grad.shape))
         return scatter_windows(share, self.x_shape, self.stride)
+
+
+@register(AvgPool2d)
+def avg_pool2d(x: Any, kernel_size: Any = 2, stride: Any = None) -> Tensor:
+    """Average pooling over (N, H, W, C); stride defaults to the kernel; output size floors."""
+    x, params = pool_arguments("avg_pool2d", x, kernel_size, stride)
+    return AvgPool2d.apply(x, **params)

@@ -1,13 +1,18 @@
 """Reductions along axes, and softmax / log_softmax (normalizations along one axis).
 
-`axis` reaches these ops normalized: None (all axes) or a tuple of non-negative ints.
+The public functions take `axis` as None, an int or a tuple of ints (negative counts from the end);
+the ops get it normalized: None (all axes) or a sorted tuple of non-negative ints.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..autograd import Op
+from ..tensor import Tensor
+from .arguments import as_tensor, axes, float_tensor, one_axis
 from .registry import register
 
 
@@ -18,7 +23,14 @@ def _expand(grad: np.ndarray, axis: tuple[int, ...] | None, keepdims: bool, ndim
     return np.expand_dims(grad, tuple(range(ndim)) if axis is None else axis)
 
 
-@register("sum")
+def reduction_args(fn: str, x: Any, axis: Any, keepdims: bool) -> tuple[Tensor, dict[str, Any]]:
+    """The tensor and normalized parameters of a reduction over `axis` (an empty tensor is refused)."""
+    x = as_tensor(x)
+    if x.size == 0:
+        raise ValueError(f"{fn}: cannot reduce an empty tensor of shape {x.shape}")
+    return x, {"axis": axes(fn, axis, x.ndim), "keepdims": bool(keepdims)}
+
+
 class Sum(Op):
     def forward(self, x, axis=None, keepdims=False):
         self.shape, self.axis, self.keepdims = x.shape, axis, keepdims
@@ -29,7 +41,13 @@ class Sum(Op):
         return np.broadcast_to(grad, self.shape)
 
 
-@register("mean")
+@register(Sum)
+def sum(x: Any, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Sum over `axis` (all axes when None)."""
+    x, params = reduction_args("sum", x, axis, keepdims)
+    return Sum.apply(x, **params)
+
+
 class Mean(Op):
     def forward(self, x, axis=None, keepdims=False):
         self.shape, self.axis, self.keepdims = x.shape, axis, keepdims
@@ -41,7 +59,13 @@ class Mean(Op):
         return np.broadcast_to(grad / np.asarray(self.count, grad.dtype), self.shape)
 
 
-@register("max")
+@register(Mean)
+def mean(x: Any, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:
+    """Mean over `axis` (all axes when None)."""
+    x, params = reduction_args("mean", float_tensor(x), axis, keepdims)
+    return Mean.apply(x, **params)
+
+
 class Max(Op):
     """Maximum along axes. Ties share the gradient equally (the subgradient's mean)."""
 
@@ -57,7 +81,13 @@ class Max(Op):
         return self.mask * (grad / ties.astype(grad.dtype))
 
 
-@register("softmax")
+@register(Max)
+def max(x: Any, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Tensor:  # noqa: A001
+    """Maximum over `axis` (all when None); ties share the gradient equally."""
+    x, params = reduction_args("max", x, axis, keepdims)
+    return Max.apply(x, **params)
+
+
 class Softmax(Op):
     def forward(self, x, axis=-1):
         self.axis = axis
@@ -70,7 +100,13 @@ class Softmax(Op):
         return out * (grad - (grad * out).sum(axis=self.axis, keepdims=True))
 
 
-@register("log_softmax")
+@register(Softmax)
+def softmax(x: Any, axis: int = -1) -> Tensor:
+    """exp(x) / sum(exp(x)) along `axis`, computed stably."""
+    x = float_tensor(x)
+    return Softmax.apply(x, axis=one_axis("softmax", axis, x.ndim))
+
+
 class LogSoftmax(Op):
     def forward(self, x, axis=-1):
         self.axis = axis
@@ -80,3 +116,10 @@ class LogSoftmax(Op):
 
     def backward(self, grad):
         return grad - np.exp(self.out) * grad.sum(axis=self.axis, keepdims=True)
+
+
+@register(LogSoftmax)
+def log_softmax(x: Any, axis: int = -1) -> Tensor:
+    """log(softmax(x)) along `axis`, through log-sum-exp."""
+    x = float_tensor(x)
+    return LogSoftmax.apply(x, axis=one_axis("log_softmax", axis, x.ndim))
