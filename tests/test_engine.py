@@ -7,6 +7,7 @@ import pytest
 
 import tinygrad_np as tg
 from tinygrad_np import Tensor
+from tinygrad_np import functional as F
 
 
 def leaf(values, dtype=np.float64):
@@ -278,8 +279,8 @@ def test_numpy_functions_on_tensors_are_ops_or_refused_clearly():
     np.exp(x).sum().backward()
     np.testing.assert_allclose(x.grad, np.exp([0.5, 1.0, 2.0]))
     assert type(np.sum(x, axis=0)) is Tensor and type(np.mean(x)) is Tensor
-    with pytest.raises(TypeError, match="numpy.sin is not a Tensor op"):
-        np.sin(x)
+    with pytest.raises(TypeError, match="numpy.arctan is not a Tensor op"):
+        np.arctan(x)
     with pytest.raises(TypeError, match="numpy.concatenate is not a Tensor op"):
         np.concatenate([x, x])
     with pytest.raises(TypeError, match="requires grad"):
@@ -327,3 +328,17 @@ def test_zero_dim_tensor_flattens_to_one_element():
     assert out.shape == (1,)
     out.sum().backward()
     assert s.grad == 1.0
+
+
+def test_comparisons_give_boolean_tensors_without_gradients():
+    x = Tensor(np.array([-1.0, 0.5, 2.0], np.float32), requires_grad=True)
+    for result, expected in [
+        (x > 0, [False, True, True]), (x <= 0.5, [True, True, False]), (x == 0.5, [False, True, False]),
+        (x != 0.5, [True, False, True]), (np.array([0.0, 0.0, 3.0]) < x, [False, True, False]),
+    ]:  # fmt: skip
+        assert result.dtype == np.bool_ and not result.requires_grad
+        np.testing.assert_array_equal(result.numpy(), expected)
+    assert bool(x.sum() > 1) and not bool(x.sum() > 2)
+    y = F.where(x > 0, x, x * 0.1)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad, [0.1, 1.0, 1.0], rtol=1e-6)

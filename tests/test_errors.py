@@ -226,7 +226,23 @@ def with_tmp(fn):
         return fn(tmp)
 
 
-ALL_CASES = CORE_CASES | MODEL_CASES
+_v = Tensor(np.array([-1.0, 0.5, 2.0]), requires_grad=True)
+ELEMENTWISE_CASES = {
+    "maximum shapes": (lambda: F.maximum(_v, np.ones(2)), ValueError, ["maximum", "(3,)", "(2,)", "broadcast"]),
+    "clip no bound": (lambda: F.clip(_v), ValueError, ["clip", "`min`", "`max`"]),
+    "clip min > max": (lambda: _v.clip(1.0, 0.0), ValueError, ["clip", "`min`", "`max`"]),
+    "clip string bound": (lambda: _v.clip("0"), TypeError, ["clip", "`min`"]),
+    "where float condition": (lambda: F.where(np.ones(3), _v, _v), TypeError, ["where", "`condition`", "boolean"]),
+    "where shapes": (lambda: F.where(np.ones(4, bool), _v, _v), ValueError, ["where", "(4,)", "(3,)"]),
+    "leaky_relu slope": (lambda: _v.leaky_relu("0.1"), TypeError, ["leaky_relu", "`negative_slope`"]),
+    "elu alpha nan": (lambda: _v.elu(float("nan")), ValueError, ["elu", "`alpha`", "finite"]),
+    "gelu approximate": (lambda: _v.gelu("erf"), ValueError, ["gelu", "`approximate`", "'erf'"]),
+    "softplus beta": (lambda: _v.softplus(beta=0), ValueError, ["softplus", "`beta`", "> 0"]),
+    "compare shapes": (lambda: _v < np.ones(2), ValueError, ["lt", "(3,)", "(2,)"]),
+    "truth of many": (lambda: bool(_v > 0), ValueError, ["truth value", "3 elements", "ambiguous"]),
+}
+
+ALL_CASES = CORE_CASES | MODEL_CASES | ELEMENTWISE_CASES
 
 
 def test_at_least_sixty_cases():

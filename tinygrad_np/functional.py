@@ -13,7 +13,41 @@ from typing import Any
 import numpy as np
 
 from .ops.conv import conv2d, conv2d_relu_maxpool2d
-from .ops.elementwise import add, div, exp, log, mul, neg, pow, relu, sigmoid, sqrt, sub, tanh
+from .ops.elementwise import (
+    abs,
+    add,
+    clamp,
+    clip,
+    cos,
+    div,
+    elu,
+    eq,
+    exp,
+    expm1,
+    ge,
+    gelu,
+    gt,
+    le,
+    leaky_relu,
+    log,
+    log1p,
+    lt,
+    maximum,
+    minimum,
+    mul,
+    ne,
+    neg,
+    pow,
+    relu,
+    sigmoid,
+    silu,
+    sin,
+    softplus,
+    sqrt,
+    sub,
+    tanh,
+    where,
+)  # fmt: skip
 from .ops.linalg import linear, matmul
 from .ops.loss import cross_entropy, hinge
 from .ops.pool import avg_pool2d, max_pool2d
@@ -23,9 +57,11 @@ from .ops.shape import flatten, getitem, pad, reshape, transpose
 from .tensor import Tensor
 
 __all__ = [
-    "add", "avg_pool2d", "conv2d", "conv2d_relu_maxpool2d", "cross_entropy", "div", "exp", "flatten", "getitem",
-    "hinge", "linear", "log", "log_softmax", "matmul", "max", "max_pool2d", "mean", "mul", "neg", "pad", "pow",
-    "relu", "reshape", "sigmoid", "softmax", "sqrt", "sub", "sum", "tanh", "transpose",
+    "abs", "add", "avg_pool2d", "clamp", "clip", "conv2d", "conv2d_relu_maxpool2d", "cos", "cross_entropy", "div",
+    "elu", "eq", "exp", "expm1", "flatten", "ge", "gelu", "getitem", "gt", "hinge", "le", "leaky_relu", "linear",
+    "log", "log1p", "log_softmax", "lt", "matmul", "max", "max_pool2d", "maximum", "mean", "minimum", "mul", "ne",
+    "neg", "pad", "pow", "relu", "reshape", "sigmoid", "silu", "sin", "softmax", "softplus", "sqrt", "sub", "sum",
+    "tanh", "transpose", "where",
 ]  # fmt: skip
 
 
@@ -45,17 +81,23 @@ OPERATORS = {
     "__truediv__": div, "__rtruediv__": _reflected(div),
     "__pow__": pow, "__rpow__": _reflected(pow),
     "__matmul__": matmul, "__rmatmul__": _reflected(matmul),
-    "__neg__": neg, "__getitem__": getitem,
+    "__neg__": neg, "__abs__": abs, "__getitem__": getitem,
+    "__lt__": lt, "__le__": le, "__gt__": gt, "__ge__": ge, "__eq__": eq, "__ne__": ne,
 }  # fmt: skip
 
 # NumPy ufuncs that are Tensor ops: `np.exp(t)`, and `array + t` (NumPy calls np.add(array, t)).
 UFUNCS = {
     np.add: add, np.subtract: sub, np.multiply: mul, np.true_divide: div, np.power: pow, np.matmul: matmul,
-    np.negative: neg, np.exp: exp, np.log: log, np.sqrt: sqrt, np.tanh: tanh,
+    np.negative: neg, np.exp: exp, np.log: log, np.sqrt: sqrt, np.tanh: tanh, np.absolute: abs,
+    np.maximum: maximum, np.minimum: minimum, np.sin: sin, np.cos: cos, np.log1p: log1p, np.expm1: expm1,
+    np.less: lt, np.less_equal: le, np.greater: gt, np.greater_equal: ge, np.equal: eq, np.not_equal: ne,
 }  # fmt: skip
 
 # NumPy functions that are Tensor ops, called with NumPy's argument names: `np.sum(t, axis=1)`.
-ARRAY_FUNCTIONS = {np.sum: sum, np.mean: mean, np.max: max, np.amax: max, np.reshape: reshape, np.transpose: transpose}
+ARRAY_FUNCTIONS = {
+    np.sum: sum, np.mean: mean, np.max: max, np.amax: max, np.reshape: reshape, np.transpose: transpose,
+    np.clip: clip, np.where: where,
+}  # fmt: skip
 
 
 def _array_ufunc(self: Tensor, ufunc: np.ufunc, method: str, *inputs: Any, **kwargs: Any) -> Tensor:

@@ -104,6 +104,15 @@ class Tensor:
     def __len__(self) -> int:
         return len(self.data)
 
+    def __bool__(self) -> bool:
+        """The truth of a one-element tensor (`if (x > 0).item()` reads better); more elements are ambiguous."""
+        if self.data.size != 1:
+            raise ValueError(
+                f"the truth value of a tensor with {self.data.size} elements is ambiguous; use .any() / .all() "
+                "on its .numpy(), or reduce it first"
+            )
+        return bool(self.data)
+
     def numpy(self) -> np.ndarray:
         """The underlying NumPy array (shared, not copied)."""
         return self.data

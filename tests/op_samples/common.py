@@ -25,6 +25,7 @@ class Sample:
     kwargs: dict[str, Any] = field(default_factory=dict)
     torch: Callable[..., Any] | None = None
     consts: tuple[Any, ...] = ()  # positional constants after the differentiated args
+    call: Callable[..., Any] | None = None  # how to call the op when not `fn(*args, *consts, **kwargs)`
 
 
 def normal(*shape: int) -> np.ndarray:

@@ -42,9 +42,10 @@ def _check_name(name: Any) -> str:
     return name
 
 
-def tensor_method(fn: Fn, *, replace: bool = False) -> Fn:
-    """Make `fn` (whose first argument is a tensor) the Tensor method of the same name."""
-    name = _check_name(fn.__name__)
+def tensor_method(fn: Fn, *, name: str | None = None, replace: bool = False) -> Fn:
+    """Make `fn` (whose first argument is a tensor) the Tensor method of its name, or of `name` (an
+    alias, e.g. PyTorch's `clamp` for `clip`); also reachable as `tinygrad_np.functional.<name>`."""
+    name = _check_name(fn.__name__ if name is None else name)
     if name in FUNCTIONS and not replace:
         raise ValueError(f"register: a function named {name!r} exists already; pass replace=True to override it")
     FUNCTIONS[name] = fn
