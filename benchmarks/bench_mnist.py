@@ -26,6 +26,7 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 sys.path.insert(0, ROOT)
 
 from models.mnist_cnn import build_mnist_cnn  # noqa: E402
+from tinygrad_np import interop  # noqa: E402
 from tinygrad_np.datasets import load_mnist  # noqa: E402
 
 CONFIGS = {  # batch size -> (training images, learning rate)
@@ -54,20 +55,12 @@ def torch_model(ours):
     import torch
     from torch import nn
 
-    conv, _, _, hidden, out = ours.layers
     model = nn.Sequential(
         nn.Conv2d(1, 8, 3, stride=1, padding=1), nn.ReLU(), nn.MaxPool2d(2, 2), nn.Flatten(),
         nn.Linear(1568, 128), nn.ReLU(), nn.Linear(128, 10),
     )  # fmt: skip
-    with torch.no_grad():
-        model[0].weight.copy_(torch.from_numpy(conv.filters.numpy().transpose(3, 2, 0, 1).copy()))
-        model[0].bias.copy_(torch.from_numpy(conv.biases.numpy()))
-        # Our flatten runs over (h, w, c); PyTorch's over (c, h, w): permute the weight rows to match.
-        w1 = hidden.get_weights().reshape(14, 14, 8, 128).transpose(2, 0, 1, 3).reshape(1568, 128)
-        model[4].weight.copy_(torch.from_numpy(w1.T.copy()))
-        model[4].bias.copy_(torch.from_numpy(hidden.get_biases()))
-        model[6].weight.copy_(torch.from_numpy(out.get_weights().T.copy()))
-        model[6].bias.copy_(torch.from_numpy(out.get_biases()))
+    # NCHW kernels, and the first dense layer's rows in PyTorch's (c, h, w) flatten order: see tinygrad_np.interop
+    model.load_state_dict({k: torch.from_numpy(v) for k, v in interop.to_torch(ours, (28, 28, 1)).items()})
     return model
 
 

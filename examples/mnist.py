@@ -4,6 +4,7 @@ python examples/mnist.py                      # defaults: bundled data offline, 
 python examples/mnist.py --epochs 3 --optimizer adam --save cnn.npz
 python examples/mnist.py --load cnn.npz       # evaluate a saved model
 python examples/mnist.py --data ~/mnist_idx --split official   # 60,000 train / the official 10,000 test
+python examples/mnist.py --detect-anomaly     # stop at the first NaN/inf, naming the op that made it
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from models.mnist_cnn import INPUT_SHAPE, build_mnist_cnn  # noqa: E402
-from tinygrad_np import CNN, Tensor  # noqa: E402
+from tinygrad_np import CNN, AnomalyError, Tensor  # noqa: E402
 from tinygrad_np.autograd import topological_order  # noqa: E402
 from tinygrad_np.checkpoint import attached_metadata, differences  # noqa: E402
 from tinygrad_np.datasets import load_mnist  # noqa: E402
@@ -98,7 +99,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--test-size", type=fraction, default=None, help="test fraction of a random split (default 0.2)"
     )
     parser.add_argument("--limit", type=at_least_20, default=None, help="use only this many labelled images (>= 20)")
-    parser.add_argument("--save", metavar="PATH", help="save the trained parameters (.npz)")
+    parser.add_argument("--save", metavar="PATH", help="save the trained parameters (.npz, or .safetensors)")
     parser.add_argument("--load", metavar="PATH", help="evaluate a saved model (or checkpoint) instead of training")
     parser.add_argument(
         "--checkpoint",
@@ -111,6 +112,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--resume",
         metavar="PATH",
         help="continue the run a checkpoint holds (same data and flags; --epochs may be larger)",
+    )
+    parser.add_argument(
+        "--detect-anomaly",
+        action="store_true",
+        help="check every op and gradient for NaN/inf; the first one stops training naming the op (slower)",
     )
     parser.add_argument("--plot", metavar="PATH", help="training curves as a PNG (needs matplotlib)")
     parser.add_argument(
@@ -224,10 +230,11 @@ def main(argv: list[str] | None = None) -> int:
         if trained_on is None:
             print(f"note: {args.load} does not record the data it was trained on: the test images below may "
                   "include images it was trained on", file=sys.stderr)  # fmt: skip
-        elif differences(trained_on, used):
-            print(f"warning: this model was trained on other data or another split: "
-                  f"{'; '.join(differences(trained_on, used))}: the test images below may include images it "
-                  "was trained on", file=sys.stderr)  # fmt: skip
+        else:  # compare the data and split only (a --save file also records the architecture and epochs)
+            changed = differences({key: value for key, value in trained_on.items() if key in used}, used)
+            if changed:
+                print(f"warning: this model was trained on other data or another split: {'; '.join(changed)}: "
+                      "the test images below may include images it was trained on", file=sys.stderr)  # fmt: skip
     else:
         print(
             f"training: {args.epochs} epoch{'s' * (args.epochs != 1)}, {args.optimizer} lr={args.lr:g}, "
@@ -246,9 +253,11 @@ def main(argv: list[str] | None = None) -> int:
             checkpoint=args.checkpoint or None,
             resume=args.resume or False,
             metadata=used,
+            detect_anomaly=args.detect_anomaly,
         )
         if args.save:
-            print(f"saved parameters to {model.save(args.save, metadata=used)}")
+            meta = {**used, "architecture": model.architecture(), "epochs": args.epochs}
+            print(f"saved parameters to {model.save(args.save, metadata=meta)}")
         if args.plot:
             plot_history(history, args.plot)
             print(f"saved training curves to {args.plot}")
@@ -277,7 +286,7 @@ def run(argv: list[str] | None = None) -> int:
             print(f"continue with: python examples/mnist.py --resume {stop.checkpoint} (and the same flags)",
                   file=sys.stderr)  # fmt: skip
         return 130
-    except (TrainingDivergedError, ValueError, TypeError, OSError, RuntimeError) as err:
+    except (TrainingDivergedError, AnomalyError, ValueError, TypeError, OSError, RuntimeError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
 

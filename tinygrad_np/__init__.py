@@ -1,6 +1,7 @@
 """tinygrad_np: a small, fast, honest deep-learning framework in pure Python + NumPy."""
 
 from . import functional, nn, optim, training, viz
+from .anomaly import AnomalyError, detect_anomaly
 from .autograd import Op, enable_grad, is_grad_enabled, no_grad
 from .gradcheck import GradcheckError, gradcheck
 from .memory import tune_malloc
@@ -13,6 +14,7 @@ from .tensor import Tensor
 MALLOC_TUNED = tune_malloc()  # see memory.py: recycle large temporaries instead of re-mapping them
 
 __all__ = [
+    "AnomalyError",
     "CNN",
     "FUNCTIONS",
     "REGISTRY",
@@ -20,6 +22,7 @@ __all__ = [
     "GradcheckError",
     "Op",
     "Tensor",
+    "detect_anomaly",
     "enable_grad",
     "functional",
     "gradcheck",

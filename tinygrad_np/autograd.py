@@ -26,6 +26,7 @@ class _GradMode(threading.local):
     enabled = True
     scope: scope | None = None  # the layer call whose forward is running, for graph drawings
     profile: Any = None  # the active profiler.Profile, if any
+    anomaly: Any = None  # the active anomaly.Detector, if any
 
 
 _grad_mode = _GradMode()
@@ -126,6 +127,8 @@ class Op:
             start = time.perf_counter()
             data = ctx.forward(*[t.data for t in inputs], **params)
             _grad_mode.profile.add(cls.name, "forward", time.perf_counter() - start)
+        if _grad_mode.anomaly is not None:
+            _grad_mode.anomaly.forward(ctx, inputs, data, record)
         out = type(inputs[0])._from_op(data if type(data) is np.ndarray else np.asarray(data))
         if record:
             ctx.parents = inputs
@@ -223,6 +226,8 @@ def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None
             raise RuntimeError(
                 f"op '{ctx.name}' backward returned {len(input_grads)} gradients for {len(ctx.parents)} inputs"
             )
+        if _grad_mode.anomaly is not None:
+            _grad_mode.anomaly.backward(ctx, g, input_grads)
         for index, (parent, gi) in enumerate(zip(ctx.parents, input_grads)):
             if gi is None or not parent.requires_grad:
                 continue

@@ -6,15 +6,17 @@ import os
 import time
 import warnings
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
 
 import numpy as np
-from tqdm import tqdm
+from tqdm.auto import tqdm
 
 from . import functional as F
+from .anomaly import detect_anomaly as anomaly_mode
 from .autograd import no_grad
-from .checkpoint import CheckpointError, check_matches, differences, load_training, save_training
+from .checkpoint import CheckpointError, check_state, differences, load_training, save_training
 from .checks import check_choice, check_int, check_number, class_targets, describe
 from .optim import OPTIMIZERS, NonFiniteUpdateError, Optimizer, make_optimizer
 from .tensor import Tensor
@@ -137,13 +139,13 @@ def _culprit(err: NonFiniteUpdateError, optimizer: Optimizer, named: list[tuple[
     return f"the update (lr * gradient) of {name}" if err.gradient_finite else f"the gradient of {name}"
 
 
-def _snapshot(named: list[tuple[str, Tensor]], optimizer: Optimizer) -> tuple[dict, dict]:
-    return {n: p.data.copy() for n, p in named}, {k: v.copy() for k, v in optimizer.state().items()}
+def _snapshot(model: Any, optimizer: Optimizer) -> tuple[dict, dict]:
+    return model.state_dict(), {k: v.copy() for k, v in optimizer.state().items()}
 
 
 def _restore(model: Any, optimizer: Optimizer, params: dict, optim_state: dict, source: str) -> None:
     """Put parameters and optimizer state back, after checking every name and shape."""
-    check_matches(source, optim_state, {k: v.shape for k, v in optimizer.state().items()})
+    check_state("load", repr(source), optim_state, {k: v.shape for k, v in optimizer.state().items()})
     model.set_parameters(params, source)
     optimizer.load_state(optim_state)
 
@@ -188,6 +190,7 @@ def fit(
     checkpoint: str | os.PathLike | None = None,
     resume: bool | str | os.PathLike = False,
     metadata: dict | None = None,
+    detect_anomaly: bool = False,
 ) -> History:
     """Train `model` (a Module returning class scores) by mini-batch gradient descent.
 
@@ -195,14 +198,18 @@ def fit(
     loss: "cross_entropy" or "hinge", on the model's scores. optimizer: "sgd", "momentum",
     "adam" or an Optimizer. batch_size=1 is per-sample SGD. seed fixes the shuffles (epoch e
     uses the generator seeded with (seed, e), so a resumed run shuffles as an uninterrupted one).
-    checkpoint: a path saved atomically after every epoch (parameters, optimizer state, history,
-    the training settings and `metadata`, a JSON-able dict describing the run, e.g. its data).
+    checkpoint: a path saved atomically after every epoch (parameters and buffers, optimizer state,
+    history, the training settings and `metadata`, a JSON-able dict describing the run, e.g. its data):
+    `.safetensors` when the path ends so, else `.npz`.
     resume=True continues from `checkpoint`; resume=PATH continues from PATH (and saves to
     `checkpoint`, if given). A checkpoint continues only the run it holds: a different loss,
     optimizer, lr, batch size, seed, number of training samples or `metadata` is refused naming
     each difference, and so is `epochs` not above the epochs it holds. Ctrl-C restores the model
-    to the last complete epoch and raises TrainingInterrupted saying where it is saved. A non-finite loss or gradient
-    stops training before the step that would spoil the parameters (TrainingDivergedError).
+    to the last complete epoch and raises TrainingInterrupted saying where it is saved. A non-finite
+    loss or gradient stops training before the step that would spoil the parameters
+    (TrainingDivergedError); with detect_anomaly=True every op and gradient is checked, and the first
+    NaN or infinity raises AnomalyError naming the op and the line that created it (slower: for
+    finding bugs).
     Prints one line per epoch unless verbose=0; returns a History.
     """
     X = check_features("fit", X)
@@ -250,16 +257,17 @@ def fit(
         history, first_epoch = _resume(model, optimizer, resume_from, run, epochs)
         if verbose:
             print(f"resumed from {os.fspath(resume_from)} after epoch {first_epoch - 1}", flush=True)
-    last_good = _snapshot(named, optimizer)
+    last_good = _snapshot(model, optimizer)
     completed = first_epoch - 1
     try:
         for epoch in range(first_epoch, epochs + 1):
             order = np.random.default_rng(None if seed is None else [seed, epoch]).permutation(len(X))
             start = time.perf_counter()
-            mean_loss, accuracy = _train_epoch(
-                model, X, targets, labels, order, batch_size, optimizer, LOSSES[loss_name], named,
-                (epoch, epochs), verbose,
-            )  # fmt: skip
+            with anomaly_mode() if detect_anomaly else nullcontext():
+                mean_loss, accuracy = _train_epoch(
+                    model, X, targets, labels, order, batch_size, optimizer, LOSSES[loss_name], named,
+                    (epoch, epochs), verbose,
+                )  # fmt: skip
             seconds = time.perf_counter() - start
             history.loss.append(mean_loss)
             history.accuracy.append(accuracy)
@@ -271,7 +279,7 @@ def fit(
                 history.val_loss.append(val.loss)
                 history.val_accuracy.append(val.accuracy)
                 line += f"  val acc {100 * val.accuracy:.2f}%"
-            state = _snapshot(named, optimizer)
+            state = _snapshot(model, optimizer)
             if checkpoint is not None:
                 save_training(checkpoint, *state, {"epoch": epoch, "history": asdict(history), **run})
             last_good, completed = state, epoch  # together: Ctrl-C restores what the file holds

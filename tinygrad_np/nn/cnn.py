@@ -134,3 +134,7 @@ class CNN(Module):
 
     def label(self) -> str:
         return "CNN"
+
+    def architecture(self) -> str:
+        """The layers in order, e.g. `CNN(Conv2D(8, 3x3, relu), Pooling(max 2x2, stride 2), ...)`."""
+        return f"CNN({', '.join(layer.label() for layer in self.layers)})"

@@ -1,12 +1,13 @@
-"""`Module`: the base of layers and models. Subclasses define `forward`; parameters are found
-by walking attributes (Tensors that require grad, Modules, and lists/tuples of them)."""
+"""`Module`: the base of layers and models. Subclasses define `forward`; parameters and buffers
+are found by walking attributes (Tensors that require grad, registered buffers, Modules, and
+lists/tuples of them); `state_dict` / `load_state_dict` and `save` / `load` move them."""
 
 from __future__ import annotations
 
-import json
 import os
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -14,6 +15,14 @@ from .. import checkpoint
 from ..autograd import scope
 from ..checks import describe
 from ..tensor import Tensor
+
+
+class IncompatibleKeys(NamedTuple):
+    """What `load_state_dict(strict=False)` did not match: names the model has that the state lacked,
+    and names the state had that the model lacks."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
 
 
 class Module:
@@ -37,23 +46,74 @@ class Module:
         """A short name for graph drawings and summaries, e.g. `Dense(128, relu)`."""
         return type(self).__name__
 
-    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
-        """(dotted name, tensor) for every parameter, in attribute order, each once."""
+    def register_buffer(self, name: str, value: Any) -> None:
+        """Keep `value` (an array) as the attribute `name`: a Tensor that is saved and loaded with the
+        parameters (in `state_dict`) but not trained, like BatchNorm's running statistics."""
+        self.__dict__.setdefault("_buffer_names", set()).add(name)
+        setattr(self, name, Tensor(value.data if isinstance(value, Tensor) else value))
+
+    def _named_tensors(self, prefix: str = "") -> Iterator[tuple[str, Tensor, bool]]:
+        """(dotted name, tensor, is_buffer) for every parameter and buffer, in attribute order, each
+        once: the one walk behind `named_parameters`, `named_buffers` and `state_dict`."""
         seen: set[int] = set()
-        for name, value in self._children(prefix):
+        for name, value, is_buffer in self._children(prefix):
             if id(value) not in seen:
                 seen.add(id(value))
-                yield name, value
+                yield name, value, is_buffer
 
-    def _children(self, prefix: str) -> Iterator[tuple[str, Tensor]]:
+    def _children(self, prefix: str) -> Iterator[tuple[str, Tensor, bool]]:
+        buffers = self.__dict__.get("_buffer_names", ())
         for attr, value in vars(self).items():
             items = enumerate(value) if isinstance(value, (list, tuple)) else [(None, value)]
             for index, item in items:
                 name = prefix + attr + ("" if index is None else f".{index}")
-                if isinstance(item, Tensor) and item.requires_grad:
-                    yield name, item
+                if isinstance(item, Tensor) and (item.requires_grad or attr in buffers):
+                    yield name, item, attr in buffers
                 elif isinstance(item, Module):
                     yield from item._children(name + ".")
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
+        """(dotted name, tensor) for every parameter (a Tensor that requires grad), in attribute order."""
+        return ((name, t) for name, t, is_buffer in self._named_tensors(prefix) if not is_buffer)
+
+    def named_buffers(self, prefix: str = "") -> Iterator[tuple[str, Tensor]]:
+        """(dotted name, tensor) for every buffer (see `register_buffer`), in attribute order."""
+        return ((name, t) for name, t, is_buffer in self._named_tensors(prefix) if is_buffer)
+
+    def state_dict(self) -> OrderedDict[str, np.ndarray]:
+        """Every parameter and buffer by dotted name, as NumPy arrays, in attribute order.
+
+        Copies (unlike PyTorch's references): a state taken before training stays as it was.
+        """
+        return OrderedDict((name, t.data.copy()) for name, t, _ in self._named_tensors())
+
+    def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
+        """Set parameters and buffers from `state` (name -> array), with PyTorch's semantics.
+
+        Every shape must match; with `strict` (the default) the names must match exactly too.
+        Otherwise one error names every missing, unexpected and mis-shaped key, and nothing changes.
+        With `strict=False` the keys present are loaded; returns (missing_keys, unexpected_keys).
+        """
+        if not isinstance(state, Mapping):
+            raise TypeError(f"load_state_dict: `state` must be a mapping name -> array, got {type(state).__name__}")
+        return self._assign(state, strict, "load_state_dict", "the state")
+
+    def _assign(self, state: Mapping[str, Any], strict: bool, fn: str, source: str) -> IncompatibleKeys:
+        tensors = {name: (t, is_buffer) for name, t, is_buffer in self._named_tensors()}
+        arrays = {}
+        for name, value in state.items():
+            try:
+                arrays[name] = np.asarray(value.data if isinstance(value, Tensor) else value)
+            except (TypeError, ValueError) as err:
+                raise TypeError(f"{fn}: {source}: {name!r} is not an array: {err}") from None
+        buffers = {name for name, (_, is_buffer) in tensors.items() if is_buffer}
+        shapes = {name: t.shape for name, (t, _) in tensors.items()}
+        missing, unexpected = checkpoint.check_state(fn, source, arrays, shapes, strict, buffers)
+        for name, (t, _) in tensors.items():
+            if name in arrays:
+                t.data = arrays[name].astype(t.dtype)  # a copy: the model never shares memory with the caller
+                t.grad = None
+        return IncompatibleKeys(missing, unexpected)
 
     def parameters(self) -> list[Tensor]:
         """Every parameter tensor (see `named_parameters`)."""
@@ -68,24 +128,27 @@ class Module:
         for t in self.parameters():
             t.grad = None
 
-    def save(self, path: str | os.PathLike, metadata: dict | None = None) -> str:
-        """Write the parameters (and optional JSON-able `metadata`) to an `.npz` file atomically,
-        without pickle; return the path written. `checkpoint.read_metadata(path)` reads it back."""
-        arrays = {name: t.data for name, t in self.named_parameters()}
-        if metadata is not None:
-            arrays[checkpoint.META] = np.array(json.dumps(metadata))
-        return checkpoint.save_arrays(path, arrays)
+    def architecture(self) -> str:
+        """A one-line description of the model, e.g. for saved files' metadata."""
+        return self.label()
 
-    def load(self, path: str | os.PathLike) -> Module:
-        """Load parameters saved by `save` (or a training checkpoint); every name and shape must
-        match, else nothing changes."""
-        self.set_parameters(checkpoint.model_arrays(checkpoint.load_arrays(path)), source=path)
+    def save(self, path: str | os.PathLike, metadata: dict | None = None) -> str:
+        """Write `state_dict()` and optional JSON-able `metadata` (e.g. the `architecture()`, the data
+        split, the epoch) atomically, without pickle: `.safetensors` when `path` ends so (metadata in its
+        header), else `.npz`. Returns the path written; `checkpoint.read_metadata(path)` reads the
+        metadata back."""
+        return checkpoint.save_arrays(path, self.state_dict(), metadata)
+
+    def load(self, path: str | os.PathLike, strict: bool = True) -> Module:
+        """Load a file written by `save` (or a training checkpoint), `.safetensors` or `.npz`; as
+        `load_state_dict`, every name and shape must match, else nothing changes."""
+        self._assign(checkpoint.model_arrays(checkpoint.load_file(path)[0]), strict, "load", repr(os.fspath(path)))
         return self
 
     def set_parameters(self, arrays: Mapping[str, np.ndarray | Tensor], source: str | os.PathLike = "arrays") -> None:
-        """Set every parameter from `arrays` (name -> NumPy array or Tensor, e.g. another model's
-        `dict(named_parameters())`), after checking all names and shapes; `source` names where they
-        came from in errors."""
+        """Set every parameter and buffer from `arrays` (name -> NumPy array or Tensor, e.g. another
+        model's `dict(named_parameters())`), after checking all names and shapes; `source` names where
+        they came from in errors. The values are copied: the model never shares memory with the caller."""
         if not isinstance(arrays, Mapping):
             raise TypeError(f"set_parameters: `arrays` must be a dict of name -> array, got {describe(arrays)}")
         for name, value in arrays.items():
@@ -93,12 +156,7 @@ class Module:
                 raise TypeError(
                     f"set_parameters: `arrays[{name!r}]` must be a NumPy array or a Tensor, got {describe(value)}"
                 )
-        arrays = {name: value.data if isinstance(value, Tensor) else value for name, value in arrays.items()}
-        params = dict(self.named_parameters())
-        checkpoint.check_matches(source, arrays, {name: t.shape for name, t in params.items()})
-        for name, t in params.items():
-            t.data = arrays[name].astype(t.dtype)  # a copy: the model never shares memory with the caller
-            t.grad = None
+        self._assign(arrays, True, "load", repr(os.fspath(source)))
 
     def __repr__(self) -> str:
         return self.label()
