@@ -13,6 +13,13 @@ from .arguments import as_tensor, float_tensor, operands
 from .registry import register, tensor_method
 
 
+def _scipy_erf():
+    """scipy.special.erf (scipy comes with scikit-learn), imported on first use: `import tinygrad_np` stays fast."""
+    from scipy.special import erf
+
+    return erf
+
+
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     """1 / (1 + e ** -x) without overflow: exp of non-positive numbers only."""
     e = np.exp(-np.abs(x))
@@ -372,6 +379,12 @@ sin = _unary("sin", np.sin, lambda x, out: np.cos(x), "Sine, elementwise.")
 cos = _unary("cos", np.cos, lambda x, out: -np.sin(x), "Cosine, elementwise.")
 log1p = _unary("log1p", np.log1p, lambda x, out: 1 / (1 + x), "log(1 + x), elementwise, accurate for small x.")
 expm1 = _unary("expm1", np.expm1, lambda x, out: out + 1, "e ** x - 1, elementwise, accurate for small x.")
+erf = _unary(
+    "erf",
+    lambda x: _scipy_erf()(x).astype(x.dtype, copy=False),
+    lambda x, out: (2 / np.sqrt(np.pi)) * np.exp(-x * x),
+    "The Gauss error function, elementwise.",
+)
 silu = _unary(
     "silu",
     lambda x: x * _sigmoid(x),
@@ -423,9 +436,7 @@ class GELU(Op):
         if approximate == "tanh":
             self.inner = np.tanh(np.sqrt(2 / np.pi).astype(x.dtype) * (x + 0.044715 * x**3))
             return 0.5 * x * (1 + self.inner)
-        from scipy.special import erf  # scipy comes with scikit-learn; imported on first use only
-
-        self.cdf = (0.5 * (1 + erf(x / np.sqrt(2)))).astype(x.dtype)
+        self.cdf = (0.5 * (1 + _scipy_erf()(x / np.sqrt(2)))).astype(x.dtype)
         return x * self.cdf
 
     def backward(self, grad):

@@ -334,7 +334,7 @@ def cat(tensors: list[Any] | tuple[Any, ...], axis: int = 0) -> Tensor:
     return Cat.apply(*tensors, axis=axis)
 
 
-concatenate = cat
+concatenate = tensor_method(cat, name="concatenate")
 
 
 class Stack(Op):
