@@ -76,18 +76,22 @@ def col2im(
 
 def by_group(matrix: np.ndarray, groups: int) -> np.ndarray:
     """A (rows, groups * k) matrix as a (groups, rows, k) view: one slice per group."""
+    if groups == 1:  # the common case, kept to one cheap view (it is on every training step)
+        return matrix[None]
     rows, width = matrix.shape
     return matrix.reshape(rows, groups, width // groups).transpose(1, 0, 2)
 
 
 def ungroup(stacked: np.ndarray) -> np.ndarray:
-    """Inverse of `by_group`: (groups, rows, k) -> (rows, groups * k) (free for one group)."""
+    """Inverse of `by_group`: (groups, rows, k) -> (rows, groups * k)."""
+    if len(stacked) == 1:
+        return stacked[0]
     return stacked.transpose(1, 0, 2).reshape(stacked.shape[1], -1)
 
 
 def grouped_product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """a[g] @ b[g] for every group g: one plain GEMM for a single group, else one batched matmul."""
-    return (a[0] @ b[0])[None] if len(a) == 1 else np.matmul(a, b)
+    return (a[0] @ b[0])[None] if len(a) == 1 else np.matmul(a, b)  # a plain GEMM is faster than a batch of 1
 
 
 class ConvCore(Op):

@@ -59,19 +59,21 @@ class Linear(Op):
     (an outer product when the batch is 1)."""
 
     def forward(self, x, weight, bias=None):
-        rows = x.reshape(-1, x.shape[-1])
+        rows = x if x.ndim == 2 else x.reshape(-1, x.shape[-1])
         self.x, self.weight, self.x_shape = rows, weight, x.shape
         out = rows @ weight
         if bias is not None:
             out += bias
-        return out.reshape(x.shape[:-1] + weight.shape[1:])
+        return out if x.ndim == 2 else out.reshape(x.shape[:-1] + weight.shape[1:])
 
     def backward(self, grad):
         x, weight = self.x, self.weight
-        grad = grad.reshape(-1, weight.shape[1])
+        if grad.ndim != 2:
+            grad = grad.reshape(-1, weight.shape[1])
         grad_x = grad_w = None
         if self.needs_input_grad[0]:
-            grad_x = (weight @ grad.T).T.reshape(self.x_shape)  # faster than grad @ weight.T for these shapes
+            grad_x = (weight @ grad.T).T  # faster than grad @ weight.T for these shapes
+            grad_x = grad_x if len(self.x_shape) == 2 else grad_x.reshape(self.x_shape)
         if self.needs_input_grad[1]:
             # With one row, x.T @ grad has inner dimension 1: an outer product beats GEMM 7x
             # (einsum's loop is also 1.6x faster than np.outer's broadcast multiply here).
