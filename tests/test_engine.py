@@ -342,3 +342,14 @@ def test_comparisons_give_boolean_tensors_without_gradients():
     y = F.where(x > 0, x, x * 0.1)
     y.sum().backward()
     np.testing.assert_allclose(x.grad, [0.1, 1.0, 1.0], rtol=1e-6)
+
+
+def test_astype_between_floats_carries_the_gradient_back_in_the_input_dtype():
+    x = Tensor(np.array([1.0, 2.0], np.float32), requires_grad=True)
+    y = x.astype(np.float64)
+    assert y.dtype == np.float64 and y.op.name == "astype"
+    (y * y).sum().backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_allclose(x.grad, [2.0, 4.0])
+    labels = x.astype(np.int64)
+    assert labels.dtype == np.int64 and not labels.requires_grad

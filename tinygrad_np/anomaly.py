@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import autograd
+from .autograd import engine as autograd
 from .ops.registry import FUNCTIONS
 
 if TYPE_CHECKING:

@@ -54,7 +54,7 @@ class Optimizer:
     def zero_grad(self) -> None:
         """Forget every parameter's gradient."""
         for p in self.params:
-            p.grad = None
+            p.zero_grad()
 
     def update(self, i: int, p: Tensor) -> np.ndarray:
         """What to subtract from parameter `i` (`p`, which has a gradient), leaving the state as it is."""

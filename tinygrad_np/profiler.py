@@ -16,7 +16,7 @@ import time
 from collections import defaultdict
 from typing import TextIO
 
-from . import autograd
+from .autograd import engine as autograd
 
 
 class Profile:

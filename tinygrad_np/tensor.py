@@ -7,11 +7,13 @@ the same functions by `tinygrad_np.functional.OPERATORS` (so `x + y` is `ops/ele
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import autograd
+if TYPE_CHECKING:
+    from .autograd import Op
+
 
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
@@ -46,16 +48,17 @@ class Tensor:
     which becomes float32. Pass `dtype` to choose. Only floating tensors can require grad.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "name", "_ctx", "_retains_grad", "__weakref__")
+    __slots__ = ("data", "grad", "grad_tensor", "requires_grad", "name", "_ctx", "_retains_grad", "__weakref__")
 
     def __init__(self, data: Any, dtype: Any = None, requires_grad: bool = False, name: str | None = None):
         self.data: np.ndarray = _to_array(data, dtype)
         if requires_grad and self.data.dtype.kind != "f":
             raise TypeError(f"Tensor: requires_grad=True needs a floating dtype, got {self.data.dtype}")
         self.grad: np.ndarray | None = None
+        self.grad_tensor: Tensor | None = None
         self.requires_grad = bool(requires_grad)
         self.name = name
-        self._ctx: autograd.Op | None = None
+        self._ctx: Op | None = None
         self._retains_grad = False
 
     @classmethod
@@ -64,6 +67,7 @@ class Tensor:
         out = cls.__new__(cls)
         out.data = data
         out.grad = None
+        out.grad_tensor = None
         out.requires_grad = False
         out.name = None
         out._ctx = None
@@ -92,7 +96,7 @@ class Tensor:
         return self.data.size
 
     @property
-    def op(self) -> autograd.Op | None:
+    def op(self) -> Op | None:
         """The op context that produced this tensor (None for leaves and untracked results)."""
         return self._ctx
 
@@ -132,30 +136,28 @@ class Tensor:
         self._retains_grad = True
         return self
 
-    def zero_grad(self) -> None:
-        """Forget the accumulated gradient."""
-        self.grad = None
-
-    def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
+    def backward(self, grad: Any = None, retain_graph: bool | None = None, create_graph: bool = False) -> None:
         """Accumulate d self / d leaf into every leaf's `.grad` that requires grad.
 
-        `grad` is the upstream gradient, shaped like `self`; it may be omitted only when
-        `self` has one element. The graph's saved arrays are freed unless `retain_graph`.
+        `grad` is the upstream gradient, shaped like `self`; it may be omitted only when `self` has
+        one element. With `create_graph=True` the backward pass is recorded: each leaf also gets
+        `.grad_tensor`, the same gradient as a Tensor that can be differentiated again (what
+        PyTorch's `.grad` is after `backward(create_graph=True)`). The graph's saved arrays are freed
+        unless `retain_graph` (default: `create_graph`).
         """
+        from .autograd.engine import backward
+        from .autograd.grad import output_grads
+
         if not self.requires_grad:
             raise RuntimeError("backward(): this tensor does not require grad and has no graph behind it")
-        if grad is None:
-            if self.data.size != 1:
-                raise RuntimeError(
-                    f"backward(): grad can be implicit only for a one-element output; this one has shape "
-                    f"{self.shape}: pass grad= of that shape (or reduce it to a scalar first, e.g. .sum())"
-                )
-            grad = np.ones_like(self.data)
-        else:
-            grad = _to_array(grad, self.data.dtype)
-            if grad.shape != self.shape:
-                raise ValueError(f"backward(): grad must have shape {self.shape}, got {grad.shape}")
-        autograd.backward(self, grad, retain_graph=retain_graph)
+        (upstream,) = output_grads("backward()", [self], [grad], create_graph)
+        retain_graph = create_graph if retain_graph is None else retain_graph
+        backward([self], [upstream], retain_graph=retain_graph, create_graph=create_graph)
+
+    def zero_grad(self) -> None:
+        """Forget the accumulated gradient (and its Tensor, after create_graph)."""
+        self.grad = None
+        self.grad_tensor = None
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
         """`np.asarray(t)`: the data of a tensor that is not part of a graph (as PyTorch's `numpy()`).

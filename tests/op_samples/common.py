@@ -27,6 +27,7 @@ class Sample:
     consts: tuple[Any, ...] = ()  # positional constants after the differentiated args
     call: Callable[..., Any] | None = None  # how to call the op when not `fn(*args, *consts, **kwargs)`
     packed: bool = False  # the op takes the differentiated args as one list (cat, stack); torch gets them apart
+    out_dtype: Any = None  # the output's dtype from float32 inputs, when the op changes it (astype)
 
 
 def normal(*shape: int) -> np.ndarray:

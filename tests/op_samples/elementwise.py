@@ -90,6 +90,10 @@ BUILDERS: dict[str, Callable[[], list[Sample]]] = {
     "log1p": lambda: unary("log1p", lambda *shape: positive(*shape) - 0.4),
     "expm1": lambda: unary("expm1"),
     "erf": lambda: unary("erf"),
+    "astype": lambda: [
+        Sample("to float64", (normal(3, 4),), {"dtype": np.float64}, lambda x: x.to(_torch().float64),
+               out_dtype=np.float64),
+    ],
     "silu": lambda: [Sample("matrix", (normal(3, 4) * 2,), torch=lambda x: _tf().silu(x))],
     "leaky_relu": lambda: [
         Sample("default slope", (away_from_zero(3, 4),), {}, lambda x: _tf().leaky_relu(x)),

@@ -472,3 +472,32 @@ def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """A smooth ReLU: log(1 + e ** (beta * x)) / beta, computed stably; x itself where beta * x > threshold."""
     beta = check_number("softplus", "beta", beta, minimum=0.0, exclusive=True)
     return Softplus.apply(float_tensor(x), beta=beta, threshold=check_number("softplus", "threshold", threshold))
+
+
+class AsType(Op):
+    """x converted to another floating dtype; the gradient is converted back."""
+
+    def forward(self, x, dtype=np.float32):
+        self.in_dtype = x.dtype
+        return x.astype(dtype)
+
+    def backward(self, grad):
+        return grad.astype(self.in_dtype)
+
+
+@register(AsType)
+def astype(x: Any, dtype: Any) -> Tensor:
+    """x as `dtype` (NumPy's name; PyTorch's `x.to(dtype)`). Between float dtypes the gradient flows
+    (converted back); to an integer or bool dtype the result is a plain tensor without gradient."""
+    x = as_tensor(x)
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"astype: `dtype` must be a NumPy dtype such as np.float64, got {dtype!r}") from None
+    if dtype.kind not in "biuf":
+        raise TypeError(f"astype: `dtype` must be numeric (bool, int or float), got {dtype}")
+    if dtype == x.dtype:
+        return x
+    if dtype.kind != "f" or x.dtype.kind != "f":
+        return Tensor(x.data.astype(dtype))
+    return AsType.apply(x, dtype=dtype)

@@ -1,9 +1,12 @@
-"""The reverse-mode engine: grad mode, the op context, and `backward`.
+"""The reverse-mode engine: grad mode, the op context, and the backward walk.
 
 An `Op` instance is the context of one call: `forward` runs on NumPy arrays and saves
 what `backward` needs as attributes; `backward` maps the upstream gradient to one
 gradient per input (or None). The engine, not the ops, sums broadcast gradients back
 to each input's shape and casts them to the input's dtype.
+
+Higher order: with `create_graph=True` the walk calls each op's `vjp` instead, on Tensors, so
+the backward pass is itself recorded and can be differentiated again (see `Op.vjp`).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import numpy as np
 
 if TYPE_CHECKING:
-    from .tensor import Tensor
+    from ..tensor import Tensor
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -129,7 +132,9 @@ class Op:
             _grad_mode.profile.add(cls.name, "forward", time.perf_counter() - start)
         if _grad_mode.anomaly is not None:
             _grad_mode.anomaly.forward(ctx, inputs, data, record)
-        out = type(inputs[0])._from_op(data if type(data) is np.ndarray else np.asarray(data))
+        if type(data) is not np.ndarray:  # a NumPy scalar (0-D results): saved copies must stay the output
+            data = _as_saved_array(ctx, data)
+        out = type(inputs[0])._from_op(data)
         if record:
             ctx.parents = inputs
             ctx.params = params
@@ -139,10 +144,43 @@ class Op:
             out.requires_grad = True
         return out
 
+    def vjp(self, grad: Tensor, out: Tensor) -> tuple[Tensor | None, ...] | Tensor | None:
+        """The same vector-Jacobian product as `backward`, built from Tensor ops so that it is recorded
+        and can be differentiated again (used by backward under `create_graph=True`).
+
+        By default it runs `backward` itself with Tensors in place of the arrays `forward` saved that
+        are the op's inputs or its output `out` (matched by identity), so a backward written with
+        operators and NumPy ufuncs/functions that are Tensor ops (`grad * np.cos(self.x)`) serves both
+        orders. Other saved arrays stay constants: right for masks (relu's), wrong for anything that
+        depends on the inputs, so an op whose backward uses such an array defines its own `vjp`.
+        """
+        state = self.__dict__
+        replaced = {}
+        for name, value in state.items():
+            if type(value) is np.ndarray:
+                source = out if value is out.data else next((p for p in self.parents if value is p.data), None)
+                if source is not None:
+                    replaced[name] = value
+                    state[name] = source
+        try:
+            return self.backward(grad)
+        finally:
+            state.update(replaced)
+
     def release(self) -> None:
         """Drop the arrays saved for backward; the graph structure stays."""
         self.__dict__.clear()
         self.freed = True
+
+
+def _as_saved_array(ctx: Op, value: Any) -> np.ndarray:
+    """`value` (an op's non-array result) as an array; attributes that saved the value itself now
+    hold the array, so `Op.vjp` recognises them as the output."""
+    array = np.asarray(value)
+    for name, saved in ctx.__dict__.items():
+        if saved is value:
+            setattr(ctx, name, array)
+    return array
 
 
 def sum_to_shape(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -183,7 +221,7 @@ def topological_order(roots: Sequence[Tensor], grad_only: bool = True) -> list[T
     return order
 
 
-def _check_grad_shape(ctx: Op, index: int, grad: np.ndarray, parent: Tensor) -> np.ndarray:
+def _check_grad_shape(ctx: Op, index: int, grad: Any, parent: Tensor) -> Any:
     grad = sum_to_shape(grad, parent.shape)
     if grad.shape != parent.shape:
         raise RuntimeError(
@@ -193,49 +231,97 @@ def _check_grad_shape(ctx: Op, index: int, grad: np.ndarray, parent: Tensor) -> 
     return grad
 
 
-def backward(root: Tensor, grad: np.ndarray, retain_graph: bool = False) -> None:
-    """Propagate `grad` (d out / d root) through the graph behind `root`.
+def _accumulate(tensor: Tensor, grad: Any, create_graph: bool) -> None:
+    """Add `grad` into `tensor.grad` (an array); under create_graph also into `tensor.grad_tensor`."""
+    if create_graph:
+        tensor.grad_tensor = grad if tensor.grad_tensor is None else tensor.grad_tensor + grad
+        grad = grad.data
+    tensor.grad = grad if tensor.grad is None else tensor.grad + grad
 
-    Leaf tensors that require grad accumulate into `.grad`; intermediates do so only
-    after `retain_grad()`. Saved arrays are freed after use unless `retain_graph`.
+
+def backward(
+    outputs: Sequence[Tensor],
+    grad_outputs: Sequence[Any],
+    retain_graph: bool = False,
+    create_graph: bool = False,
+    inputs: Sequence[Tensor] | None = None,
+) -> list[Any] | None:
+    """Propagate `grad_outputs` (d loss / d output, one per output) through the graph behind `outputs`.
+
+    Without `inputs`, leaf tensors that require grad accumulate into `.grad` (intermediates only
+    after `retain_grad()`); with `inputs`, nothing accumulates and the gradient of each input (None
+    where it does not reach) is returned instead. Saved arrays are freed after use unless
+    `retain_graph`. With `create_graph`, gradients are Tensors built by recorded ops (each op's
+    `vjp`), so they can be differentiated again; else arrays, through each op's fast `backward`.
     """
-    grads: dict[int, np.ndarray] = {id(root): grad}
-    for tensor in reversed(topological_order([root])):
-        g = grads.pop(id(tensor), None)
-        if g is None:
-            continue
-        ctx = tensor._ctx
-        if ctx is None or tensor._retains_grad:
-            tensor.grad = g if tensor.grad is None else tensor.grad + g
-        if ctx is None:
-            continue
-        if ctx.freed:
-            raise RuntimeError(
-                f"backward through op '{ctx.name}' a second time: its saved arrays were freed by the "
-                "first backward; pass retain_graph=True to the first backward() to keep them"
-            )
-        if _grad_mode.profile is None:
-            input_grads = ctx.backward(g)
-        else:
-            start = time.perf_counter()
-            input_grads = ctx.backward(g)
-            _grad_mode.profile.add(ctx.name, "backward", time.perf_counter() - start)
-        if not isinstance(input_grads, tuple):
-            input_grads = (input_grads,)
-        if len(input_grads) != len(ctx.parents):
-            raise RuntimeError(
-                f"op '{ctx.name}' backward returned {len(input_grads)} gradients for {len(ctx.parents)} inputs"
-            )
-        if _grad_mode.anomaly is not None:
-            _grad_mode.anomaly.backward(ctx, g, input_grads)
-        for index, (parent, gi) in enumerate(zip(ctx.parents, input_grads)):
-            if gi is None or not parent.requires_grad:
+    grads: dict[int, Any] = {}
+    for output, g in zip(outputs, grad_outputs):
+        key = id(output)
+        grads[key] = g if key not in grads else grads[key] + g
+    wanted = None if inputs is None else {id(t): i for i, t in enumerate(inputs)}
+    found: list[Any] = [None] * (0 if inputs is None else len(inputs))
+    with _SetGradMode(create_graph):
+        for tensor in reversed(topological_order(outputs)):
+            g = grads.pop(id(tensor), None)
+            if g is None:
                 continue
-            if gi.shape != parent.data.shape:
-                gi = _check_grad_shape(ctx, index, gi, parent)
-            if gi.dtype != parent.data.dtype:
-                gi = gi.astype(parent.data.dtype)
-            key = id(parent)
-            grads[key] = gi if key not in grads else grads[key] + gi
-        if not retain_graph:
-            ctx.release()
+            ctx = tensor._ctx
+            if wanted is None:
+                if ctx is None or tensor._retains_grad:
+                    _accumulate(tensor, g, create_graph)
+            elif id(tensor) in wanted:
+                found[wanted[id(tensor)]] = g
+            if ctx is not None:
+                _propagate(ctx, tensor, g, grads, create_graph)
+                if not retain_graph:
+                    ctx.release()
+    return None if inputs is None else found
+
+
+def _propagate(ctx: Op, tensor: Tensor, g: Any, grads: dict[int, Any], create_graph: bool) -> None:
+    """Run one op's backward (or vjp) on `g` and add each input's gradient into `grads`."""
+    if ctx.freed:
+        raise RuntimeError(
+            f"backward through op '{ctx.name}' a second time: its saved arrays were freed by the "
+            "first backward; pass retain_graph=True to the first backward() to keep them"
+        )
+    if _grad_mode.profile is not None:
+        start = time.perf_counter()
+    input_grads = ctx.vjp(g, tensor) if create_graph else ctx.backward(g)
+    if _grad_mode.profile is not None:
+        _grad_mode.profile.add(ctx.name, "backward", time.perf_counter() - start)
+    if not isinstance(input_grads, tuple):
+        input_grads = (input_grads,)
+    if len(input_grads) != len(ctx.parents):
+        raise RuntimeError(
+            f"op '{ctx.name}' backward returned {len(input_grads)} gradients for {len(ctx.parents)} inputs"
+        )
+    if create_graph:
+        input_grads = tuple(_as_tensor_grad(ctx, gi) for gi in input_grads)
+    if _grad_mode.anomaly is not None:
+        _grad_mode.anomaly.backward(ctx, _array(g), [_array(gi) for gi in input_grads])
+    for index, (parent, gi) in enumerate(zip(ctx.parents, input_grads)):
+        if gi is None or not parent.requires_grad:
+            continue
+        if gi.shape != parent.data.shape:
+            gi = _check_grad_shape(ctx, index, gi, parent)
+        if gi.dtype != parent.data.dtype:
+            gi = gi.astype(parent.data.dtype)
+        key = id(parent)
+        grads[key] = gi if key not in grads else grads[key] + gi
+
+
+def _as_tensor_grad(ctx: Op, grad: Any) -> Any:
+    """A vjp's gradient as a Tensor (a constant when the op returned an array), refusing anything else."""
+    from ..tensor import Tensor
+
+    if grad is None or isinstance(grad, Tensor):
+        return grad
+    if isinstance(grad, np.ndarray | np.generic):
+        return Tensor._from_op(np.asarray(grad))
+    raise TypeError(f"op '{ctx.name}' vjp returned {type(grad).__name__}, not a Tensor")
+
+
+def _array(value: Any) -> Any:
+    """The array behind a gradient that may be a Tensor (for checks that read values)."""
+    return value if value is None or isinstance(value, np.ndarray) else value.data
