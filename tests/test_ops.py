@@ -67,6 +67,56 @@ def test_matches_pytorch(name, sample, torch):
         np.testing.assert_allclose(x.grad, t.grad.numpy(), rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("name, sample", CASES)
+def test_gradgradcheck(name, sample):
+    assert tg.gradgradcheck(lambda *xs: run(name, sample, *xs), *sample.args)
+
+
+def first_order_gradients(name, sample, upstream, create_graph):
+    xs = [Tensor(a, requires_grad=True) for a in sample.args]
+    out = run(name, sample, *xs)
+    return tg.grad(out, xs, upstream(out.shape), create_graph=create_graph, allow_unused=True)
+
+
+@pytest.mark.parametrize("name, sample", CASES)
+def test_create_graph_backward_equals_the_fast_backward(name, sample):
+    def upstream(shape):
+        return np.random.default_rng(1).standard_normal(shape)
+
+    fast = first_order_gradients(name, sample, upstream, create_graph=False)
+    recorded = first_order_gradients(name, sample, upstream, create_graph=True)
+    for a, b in zip(fast, recorded):
+        assert (a is None) == (b is None)
+        if a is not None:
+            np.testing.assert_allclose(b.numpy(), a.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name, sample", CASES)
+def test_double_backward_matches_pytorch(name, sample, torch):
+    rng = np.random.default_rng(2)
+    ours = [Tensor(a, requires_grad=True) for a in sample.args]
+    theirs = [torch.tensor(a, requires_grad=True) for a in sample.args]
+    out, expected = run(name, sample, *ours), sample.torch(*theirs)
+    v = rng.standard_normal(out.shape)
+    first = tg.grad(out, ours, v, create_graph=True, allow_unused=True)
+    first_t = torch.autograd.grad(expected, theirs, torch.tensor(v), create_graph=True, allow_unused=True)
+    weights = [rng.standard_normal(a.shape) for a in sample.args]
+    used = [i for i, g in enumerate(first_t) if g is not None and g.requires_grad]
+    if not used:  # PyTorch's first-order gradient is constant: the second order is zero everywhere
+        assert all(g is None or not g.requires_grad or np.all(g.numpy() == 0) for g in first)
+        return
+    total = sum((first[i] * weights[i]).sum() for i in used)
+    total_t = sum((first_t[i] * torch.tensor(weights[i])).sum() for i in used)
+    second = tg.grad(total, ours, allow_unused=True) if total.requires_grad else [None] * len(ours)
+    second_t = torch.autograd.grad(total_t, theirs, allow_unused=True)
+    for a, b in zip(second, second_t):
+        a = np.zeros(b.shape) if a is None and b is not None else a
+        if b is None:
+            assert a is None or np.all(a.numpy() == 0)
+        else:
+            np.testing.assert_allclose(a.numpy() if isinstance(a, Tensor) else a, b.numpy(), rtol=1e-7, atol=1e-9)
+
+
 @pytest.mark.parametrize("name, sample", cases(differentiable=False))
 def test_non_differentiable_op_matches_pytorch_and_records_nothing(name, sample, torch):
     ours = [Tensor(a.astype(np.float32), requires_grad=True) for a in sample.args]

@@ -1,9 +1,9 @@
 """tinygrad_np: a small, fast, honest deep-learning framework in pure Python + NumPy."""
 
-from . import functional, nn, optim, training, viz
+from . import autograd, functional, nn, optim, training, viz
 from .anomaly import AnomalyError, detect_anomaly
-from .autograd import Op, enable_grad, is_grad_enabled, no_grad
-from .gradcheck import GradcheckError, gradcheck
+from .autograd import Op, enable_grad, grad, is_grad_enabled, no_grad
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .memory import tune_malloc
 from .nn import CNN, manual_seed
 from .ops import FUNCTIONS, REGISTRY, register, tensor_method, unregister
@@ -19,13 +19,16 @@ __all__ = [
     "FUNCTIONS",
     "REGISTRY",
     "as_tensor",
+    "autograd",
     "GradcheckError",
     "Op",
     "Tensor",
     "detect_anomaly",
     "enable_grad",
     "functional",
+    "grad",
     "gradcheck",
+    "gradgradcheck",
     "is_grad_enabled",
     "manual_seed",
     "nn",

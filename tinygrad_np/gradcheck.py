@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from .autograd import no_grad
+from .autograd import enable_grad, grad, no_grad
+from .ops.shape import cat
 from .tensor import Tensor
 
 MAX_FULL_OUTPUTS = 256
@@ -134,3 +135,39 @@ def gradient_error(fn: Callable[..., Tensor], *inputs: Any, eps: float = 1e-6, s
         float(np.max(np.abs(analytic - numeric), initial=0.0))
         for _, _, analytic, numeric, _ in _comparisons(fn, inputs, eps, seed)
     )
+
+
+def gradgradcheck(
+    fn: Callable[..., Tensor],
+    *inputs: Any,
+    grad_outputs: Any = None,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    seed: int = 0,
+) -> bool:
+    """Second-order check, as `torch.autograd.gradgradcheck`: gradcheck of the map (inputs, v) ->
+    v^T J, the vector-Jacobian product that `fn`'s backward computes with `create_graph=True`.
+
+    So both the gradients of the gradients and the backward's linearity in v are checked against
+    finite differences, in float64. `grad_outputs` is v (seeded random normals by default).
+    """
+    tensors = _float64_inputs(inputs)
+    checked = [i for i, t in enumerate(tensors) if t.requires_grad]
+    if not checked:
+        raise ValueError("gradgradcheck: no input to check: pass arrays, or Tensors with requires_grad=True")
+    with enable_grad():
+        shape = _output(fn, tensors).shape
+    v = np.random.default_rng(seed + 1).standard_normal(shape) if grad_outputs is None else grad_outputs
+
+    def vector_jacobian_product(*args: Tensor) -> Tensor:
+        xs, upstream = args[:-1], args[-1]
+        with enable_grad():
+            grads = grad(fn(*xs), [xs[i] for i in checked], upstream, create_graph=True, allow_unused=True)
+        parts = [g.reshape(-1) for g in grads if g is not None]
+        if not parts:
+            raise ValueError("gradgradcheck: the output does not depend on any checked input")
+        return cat(parts)
+
+    return gradcheck(vector_jacobian_product, *tensors, np.asarray(v, np.float64), eps=eps, atol=atol, rtol=rtol,
+                     seed=seed)  # fmt: skip
