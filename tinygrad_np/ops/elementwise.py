@@ -97,10 +97,11 @@ class Pow(Op):
 
     def backward(self, grad):
         a, b = self.a, self.b
+        # x ** 0 is constant: its slope is 0 everywhere, x = 0 included. The base is swapped for 1 there
+        # first, so neither this slope (0 * inf) nor its own derivative (for create_graph) is NaN.
+        constant = b == 0
         with np.errstate(divide="ignore", invalid="ignore"):  # 0 ** (b - 1) is inf where b < 1
-            slope = b * a ** (b - 1)
-        # x ** 0 is constant: its slope is 0 everywhere, x = 0 included (0 * inf would give NaN)
-        grad_a = grad * np.where(b == 0, 0, slope) if np.any(b == 0) else grad * slope
+            grad_a = grad * np.where(constant, 0, b * np.where(constant, 1, a) ** (b - 1))
         grad_b = None
         if self.needs_input_grad[1]:
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -440,13 +441,21 @@ class GELU(Op):
         return x * self.cdf
 
     def backward(self, grad):
-        x = self.x
+        return grad * self.slope(self.x, self.inner if self.approximate == "tanh" else self.cdf)
+
+    def vjp(self, grad, out):
+        """As backward, with tanh(...) or Phi(x) recomputed from the input Tensor (they depend on it)."""
+        (x,) = self.parents
+        if self.approximate == "tanh":
+            return grad * self.slope(x, (np.sqrt(2 / np.pi) * (x + 0.044715 * x**3)).tanh())
+        return grad * self.slope(x, 0.5 * (1 + (x / np.sqrt(2)).erf()))
+
+    def slope(self, x, inner_or_cdf):
+        """d gelu / dx from x and tanh(...) (tanh approximation) or Phi(x); arrays or Tensors."""
         if self.approximate == "tanh":
             k = np.sqrt(2 / np.pi)
-            slope = 0.5 * (1 + self.inner) + 0.5 * x * (1 - self.inner**2) * k * (1 + 3 * 0.044715 * x**2)
-        else:
-            slope = self.cdf + x * np.exp(-0.5 * x * x) / np.sqrt(2 * np.pi)
-        return grad * slope.astype(grad.dtype, copy=False)
+            return 0.5 * (1 + inner_or_cdf) + 0.5 * x * (1 - inner_or_cdf**2) * k * (1 + 3 * 0.044715 * x**2)
+        return inner_or_cdf + x * np.exp(-0.5 * x * x) / np.sqrt(2 * np.pi)
 
 
 @register(GELU)
@@ -459,12 +468,13 @@ class Softplus(Op):
     """log(1 + e ** (beta * x)) / beta, linear where beta * x > threshold (as PyTorch)."""
 
     def forward(self, x, beta=1.0, threshold=20.0):
-        self.scaled, self.beta, self.threshold = beta * x, beta, threshold
-        return np.where(self.scaled > threshold, x, np.logaddexp(0, self.scaled) / beta).astype(x.dtype, copy=False)
+        self.x, self.beta, self.threshold = x, beta, threshold
+        scaled = beta * x
+        return np.where(scaled > threshold, x, np.logaddexp(0, scaled) / beta).astype(x.dtype, copy=False)
 
     def backward(self, grad):
-        slope = np.where(self.scaled > self.threshold, 1, _sigmoid(self.scaled))
-        return grad * slope.astype(grad.dtype, copy=False)
+        scaled = self.x * self.beta
+        return grad * np.where(scaled > self.threshold, 1, _sigmoid(scaled))
 
 
 @register(Softplus)
