@@ -287,7 +287,11 @@ def _propagate(ctx: Op, tensor: Tensor, g: Any, grads: dict[int, Any], create_gr
         )
     if _grad_mode.profile is not None:
         start = time.perf_counter()
-    input_grads = ctx.vjp(g, tensor) if create_graph else ctx.backward(g)
+    if create_graph:
+        with scope(f"backward of {ctx.name}"):  # drawings group the ops a vjp records, by the op they differentiate
+            input_grads = ctx.vjp(g, tensor)
+    else:
+        input_grads = ctx.backward(g)
     if _grad_mode.profile is not None:
         _grad_mode.profile.add(ctx.name, "backward", time.perf_counter() - start)
     if not isinstance(input_grads, tuple):
