@@ -3,6 +3,7 @@
 from . import autograd, functional, nn, optim, training, viz
 from .anomaly import AnomalyError, detect_anomaly
 from .autograd import Op, enable_grad, grad, is_grad_enabled, no_grad
+from .autograd import functional as _autograd_functional  # noqa: F401 (makes tg.autograd.functional)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .memory import tune_malloc
 from .nn import CNN, manual_seed
