@@ -424,3 +424,20 @@ REDUCE_SHAPE_CASES = {
 @pytest.mark.parametrize("call, error, words", REDUCE_SHAPE_CASES.values(), ids=REDUCE_SHAPE_CASES.keys())
 def test_clear_errors_of_reduce_and_shape_ops(call, error, words):
     test_clear_errors(call, error, words)
+
+
+ADD_AT_CASES = {
+    "add_at int x": (lambda: F.add_at(np.ones(3, np.int64), 0, 1.0), TypeError, ["add_at", "`x`", "floating", "int64"]),
+    "add_at index range": (lambda: F.add_at(m23, (2, 0), 1.0), IndexError, ["add_at", "index", "(2, 3)"]),
+    "add_at float index": (lambda: F.add_at(m23, np.array([0.5]), 1.0), TypeError, ["add_at", "integers"]),
+    "add_at values shape": (
+        lambda: F.add_at(m23, np.array([0, 0]), np.ones(2)),
+        ValueError,
+        ["add_at", "`values`", "(2,)", "(2, 3)"],
+    ),
+}
+
+
+@pytest.mark.parametrize("call, error, words", ADD_AT_CASES.values(), ids=ADD_AT_CASES.keys())
+def test_clear_errors_of_add_at(call, error, words):
+    test_clear_errors(call, error, words)

@@ -7,12 +7,28 @@ from typing import Any
 
 import numpy as np
 
+from tinygrad_np import functional as F
+
 from .common import Sample, _tf, _torch, normal
 
 
 def getitem(desc: str, index: Any, torch_index: Any = None) -> Sample:
     torch_index = index if torch_index is None else torch_index
     return Sample(desc, (normal(4, 5, 3),), {"index": index}, lambda x: x[torch_index])
+
+def add_at(desc: str, index: Any, values_shape: tuple[int, ...], torch_index: Any = None) -> Sample:
+    """add_at on a (4, 5, 3) tensor; the torch reference is index_put with accumulate=True (advanced
+    indices, given as `torch_index`), or an in-place add on a clone (basic indices)."""
+    def ref(x, values):
+        if torch_index is None:
+            out = x.clone()
+            out[index] += values
+            return out
+        return x.index_put(tuple(_torch().as_tensor(i) for i in torch_index), values, accumulate=True)
+
+    return Sample(desc, (normal(4, 5, 3), normal(*values_shape)), torch=ref,
+                  call=lambda x, values: F.add_at(x, index, values))
+
 
 def pad(desc: str, shape, pad_width, value=0.0) -> Sample:
     def ref(x):
@@ -101,6 +117,14 @@ BUILDERS: dict[str, Callable[[], list[Sample]]] = {
         getitem("ellipsis and negative", (Ellipsis, -1)),
         getitem("integer array, repeated", np.array([0, 2, 2, 3])),
         getitem("boolean mask", np.array([True, False, True, True])),
+    ],
+    "add_at": lambda: [
+        add_at("int and slice", (1, slice(0, 4, 2)), (2, 3)),
+        add_at("values broadcast over a slice", (slice(1, 3),), (1, 3)),
+        add_at("integer array, repeated (accumulates)", np.array([0, 2, 2, 3]), (4, 5, 3), (np.array([0, 2, 2, 3]),)),
+        add_at("boolean mask", np.array([True, False, True, True]), (3, 5, 3), (np.array([True, False, True, True]),)),
+        add_at("index pairs, repeated, broadcast values", (np.array([0, 1, 0]), np.array([4, 0, 4])), (3, 1),
+               (np.array([0, 1, 0]), np.array([4, 0, 4]))),
     ],
     "pad": lambda: [
         pad("one pair per axis", (2, 3, 4), ((0, 0), (1, 2), (2, 1))),

@@ -18,11 +18,14 @@ from .arguments import as_tensor, axes, float_tensor, one_axis
 from .registry import register
 
 
-def _expand(grad: np.ndarray, axis: tuple[int, ...] | None, keepdims: bool, ndim: int) -> np.ndarray:
-    """Re-insert the reduced axes into `grad` as size-1 axes so it broadcasts over the input."""
-    if keepdims or grad.ndim == ndim:
+def _expand(grad: Any, shape: tuple[int, ...], axis: tuple[int, ...] | None, keepdims: bool) -> Any:
+    """Re-insert the reduced axes into `grad` as size-1 axes so it broadcasts over an input of `shape`.
+
+    A reshape, so it serves arrays (backward) and Tensors (vjp) alike.
+    """
+    if keepdims or grad.ndim == len(shape):
         return grad
-    return np.expand_dims(grad, tuple(range(ndim)) if axis is None else axis)
+    return grad.reshape(tuple(1 if axis is None or i in axis else n for i, n in enumerate(shape)))
 
 
 def _count(shape: tuple[int, ...], axis: tuple[int, ...] | None) -> int:
@@ -44,8 +47,7 @@ class Sum(Op):
         return np.sum(x, axis=axis, keepdims=keepdims)
 
     def backward(self, grad):
-        grad = _expand(grad, self.axis, self.keepdims, len(self.shape))
-        return np.broadcast_to(grad, self.shape)
+        return np.broadcast_to(_expand(grad, self.shape, self.axis, self.keepdims), self.shape)
 
 
 @register(Sum)
@@ -62,7 +64,7 @@ class Mean(Op):
         return np.mean(x, axis=axis, keepdims=keepdims)
 
     def backward(self, grad):
-        grad = _expand(grad, self.axis, self.keepdims, len(self.shape))
+        grad = _expand(grad, self.shape, self.axis, self.keepdims)
         return np.broadcast_to(grad / np.asarray(self.count, grad.dtype), self.shape)
 
 
@@ -85,7 +87,7 @@ class Max(Op):
         return out if keepdims else np.squeeze(out, axis=axis)
 
     def backward(self, grad):
-        grad = _expand(grad, self.axis, self.keepdims, self.mask.ndim)
+        grad = _expand(grad, self.mask.shape, self.axis, self.keepdims)
         ties = self.mask.sum(axis=self.axis, keepdims=True)
         return self.mask * (grad / ties.astype(grad.dtype))
 
@@ -120,8 +122,15 @@ class Var(Op):
         return np.sum(self.centered**2, axis=axis, keepdims=keepdims) / self.divisor
 
     def backward(self, grad):
-        grad = _expand(grad, self.axis, self.keepdims, self.centered.ndim)
-        return grad * self.centered * (2 / self.divisor)
+        return self.through_square(grad, self.centered)
+
+    def vjp(self, grad, out):
+        x = self.parents[0]
+        return self.through_square(grad, x - x.mean(axis=self.axis, keepdims=True))
+
+    def through_square(self, grad, centered):
+        """The gradient given the centered input (an array in backward, a Tensor of the input in vjp)."""
+        return _expand(grad, centered.shape, self.axis, self.keepdims) * centered * (2 / self.divisor)
 
 
 def _var_args(fn: str, x: Any, axis: Any, correction: Any, keepdims: bool) -> tuple[Tensor, dict[str, Any]]:
@@ -156,8 +165,16 @@ class Std(Var):
         return self.out
 
     def backward(self, grad):
-        zero = self.out == 0
-        return super().backward(np.where(zero, 0, grad) / np.where(zero, 1, 2 * self.out))
+        return super().backward(self.through_sqrt(grad, self.out))
+
+    def vjp(self, grad, out):
+        return super().vjp(self.through_sqrt(grad, out), out)
+
+    @staticmethod
+    def through_sqrt(grad, out):
+        """d var from d std: grad / (2 std), 0 where std is 0."""
+        zero = out == 0
+        return np.where(zero, 0, grad) / np.where(zero, 1, 2 * out)
 
 
 @register(Std)
@@ -177,12 +194,14 @@ class LogSumExp(Op):
         shift = np.max(x, axis=axis, keepdims=True)
         shift = np.where(np.isfinite(shift), shift, 0)  # all -inf (or an inf): no shift
         with np.errstate(divide="ignore"):  # all -inf: the sum is 0 and the result exactly -inf
-            self.out = shift + np.log(np.sum(np.exp(x - shift), axis=axis, keepdims=True))
-        return self.out if keepdims else np.squeeze(self.out, axis=axis)
+            out = shift + np.log(np.sum(np.exp(x - shift), axis=axis, keepdims=True))
+        self.out = out if keepdims else np.squeeze(out, axis=axis)
+        return self.out
 
-    def backward(self, grad):
-        grad = _expand(grad, self.axis, self.keepdims, self.x.ndim)
-        return grad * np.exp(self.x - self.out)  # softmax over the reduced axes
+    def backward(self, grad):  # saves only the input and output: the default vjp records it as is
+        shape = self.x.shape
+        out = _expand(self.out, shape, self.axis, self.keepdims)
+        return _expand(grad, shape, self.axis, self.keepdims) * np.exp(self.x - out)  # softmax over the axes
 
 
 @register(LogSumExp)

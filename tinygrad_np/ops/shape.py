@@ -1,8 +1,9 @@
 """Ops that move elements without arithmetic: reshape, flatten, squeeze, unsqueeze, transpose,
-permute, broadcast_to, expand, flip, getitem, pad, cat, stack, split."""
+permute, broadcast_to, expand, flip, getitem and its adjoint add_at, pad, cat, stack, split."""
 
 from __future__ import annotations
 
+from itertools import accumulate
 from typing import Any
 
 import numpy as np
@@ -148,8 +149,9 @@ class BroadcastTo(Op):
         return grad  # the engine sums a broadcast gradient back to the input's shape
 
 
-def _broadcast_shape(fn: str, x: Tensor, shape: tuple[Any, ...]) -> tuple[int, ...]:
-    """`shape`, checked to be one that `x` broadcasts to (NumPy's rules, result exactly `shape`)."""
+def _broadcast_shape(fn: str, x: Tensor, shape: tuple[Any, ...], name: str = "a tensor") -> tuple[int, ...]:
+    """`shape`, checked to be one that `x` (called `name` in the error) broadcasts to (NumPy's rules,
+    result exactly `shape`)."""
     for n in shape:
         check_int(fn, "shape", n, minimum=0)
     shape = tuple(int(n) for n in shape)
@@ -159,7 +161,7 @@ def _broadcast_shape(fn: str, x: Tensor, shape: tuple[Any, ...]) -> tuple[int, .
         fits = False
     if not fits:
         raise ValueError(
-            f"{fn}: cannot broadcast a tensor of shape {x.shape} to {shape} "
+            f"{fn}: cannot broadcast {name} of shape {x.shape} to {shape} "
             "(each axis must be 1 or match, new axes go first)"
         )
     return shape
@@ -226,16 +228,19 @@ class GetItem(Op):
             np.add.at(out, self.index, grad)
         return out
 
+    def vjp(self, grad, out):
+        return AddAt.apply(Tensor._from_op(np.zeros(self.shape, self.dtype)), grad, index=self.index)
 
-def _index(value: Any) -> Any:
+
+def _index(fn: str, value: Any) -> Any:
     """Turn Tensors and lists inside an index into integer/bool arrays."""
     if isinstance(value, tuple):
-        return tuple(_index(v) for v in value)
+        return tuple(_index(fn, v) for v in value)
     if isinstance(value, (Tensor, list, np.ndarray)):
         array = np.asarray(value.data if isinstance(value, Tensor) else value)
         if array.dtype.kind == "f":
             if not np.all(array == np.round(array)):
-                raise TypeError(f"getitem: index arrays must hold integers, got {describe(array)}")
+                raise TypeError(f"{fn}: index arrays must hold integers, got {describe(array)}")
             array = array.astype(np.int64)
         return array
     return value
@@ -245,11 +250,48 @@ def _index(value: Any) -> Any:
 def getitem(x: Any, index: Any) -> Tensor:
     """x[index]: ints, slices, None, Ellipsis, integer/bool arrays; gradients flow back."""
     x = as_tensor(x)
-    index = _index(index)
+    index = _index("getitem", index)
     try:  # the op's forward is the indexing itself: one gather, checked by NumPy
         return GetItem.apply(x, index=index)
     except IndexError as err:
         raise IndexError(f"getitem: bad index for a tensor of shape {x.shape}: {err}") from None
+
+
+class AddAt(Op):
+    """`x` with `values` added at x[index], out of place (NumPy's np.add.at); repeated indices
+    accumulate. getitem's adjoint: its gradient for `values` is the gradient gathered at `index`."""
+
+    def forward(self, x, values, index):
+        self.index = index
+        out = x.copy()
+        if _is_basic(index):
+            out[index] += values  # a view: every element is hit at most once
+        else:
+            np.add.at(out, index, values)
+        return out
+
+    def backward(self, grad):  # linear, no saved arrays: the default vjp records it (a getitem)
+        return grad, grad[self.index] if self.needs_input_grad[1] else None
+
+
+@register(AddAt)
+def add_at(x: Any, index: Any, values: Any) -> Tensor:
+    """`x` with `values` added at x[index] (any getitem index), as NumPy's `np.add.at(x, index, values)`
+    but out of place: repeated indices accumulate (PyTorch: `x.index_put(index, values, accumulate=True)`).
+    `values` must broadcast to the shape of x[index]; the result has x's dtype."""
+    x = as_tensor(x)
+    if x.dtype.kind != "f":
+        raise TypeError(f"add_at: `x` must be a floating tensor, got dtype {x.dtype}")
+    values = as_tensor(values)
+    if values.dtype.kind != "f":
+        values = Tensor(values.data, dtype=x.dtype)
+    index = _index("add_at", index)
+    try:
+        target = x.data[index].shape
+    except IndexError as err:
+        raise IndexError(f"add_at: bad index for a tensor of shape {x.shape}: {err}") from None
+    _broadcast_shape("add_at", values, target, "`values`")
+    return AddAt.apply(x, values, index=index)
 
 
 def _is_basic(index) -> bool:
@@ -308,11 +350,12 @@ class Cat(Op):
 
     def forward(self, *xs, axis=0):
         self.axis = axis
-        self.offsets = np.cumsum([x.shape[axis] for x in xs[:-1]])
+        self.bounds = list(accumulate((x.shape[axis] for x in xs), initial=0))
         return np.concatenate(xs, axis=axis)
 
-    def backward(self, grad):
-        return tuple(np.split(grad, self.offsets, axis=self.axis))
+    def backward(self, grad):  # slices (getitem on Tensors): the default vjp records it as is
+        before = (slice(None),) * self.axis
+        return tuple(grad[(*before, slice(a, b))] for a, b in zip(self.bounds, self.bounds[1:]))
 
 
 @register(Cat)
@@ -344,8 +387,9 @@ class Stack(Op):
         self.axis = axis
         return np.stack(xs, axis=axis)
 
-    def backward(self, grad):
-        return tuple(np.moveaxis(grad, self.axis, 0))
+    def backward(self, grad):  # one index per input (getitem on Tensors): the default vjp records it as is
+        before = (slice(None),) * self.axis
+        return tuple(grad[(*before, i)] for i in range(grad.shape[self.axis]))
 
 
 @register(Stack)
