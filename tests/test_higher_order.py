@@ -146,7 +146,7 @@ def test_transforms_refuse_bad_arguments():
         AF.vjp(lambda a: 3.0, np.ones(3))
 
 
-def test_gradgradcheck_catches_a_wrong_second_derivative():
+def test_gradgradcheck_catches_a_vjp_that_drifted_from_backward():
     class BadSquare(tg.Op):
         def forward(self, x):
             self.x = x
@@ -165,7 +165,7 @@ def test_gradgradcheck_catches_a_wrong_second_derivative():
     tg.register(BadSquare)(bad_square)
     try:
         assert tg.gradcheck(lambda t: t.bad_square(), np.array([1.0, 2.0]))
-        with pytest.raises(tg.GradcheckError):
+        with pytest.raises(tg.GradcheckError, match="create_graph backward .* disagrees"):
             tg.gradgradcheck(lambda t: t.bad_square(), np.array([1.0, 2.0]))
     finally:
         tg.unregister("bad_square")
@@ -241,3 +241,24 @@ def test_gradient_penalty_backpropagates_like_pytorch(torch):
     assert loss.item() == pytest.approx(tloss.item(), rel=1e-12)
     for ours, theirs in zip(params, tparams):
         np.testing.assert_allclose(ours.grad, theirs.grad.numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_gradgradcheck_catches_a_second_derivative_lost_to_a_constant():
+    class ConstantSquare(tg.Op):
+        def forward(self, x):
+            self.twice = 2 * x  # derived from x, so the default vjp treats it as a constant: d2/dx2 is lost
+            return x * x
+
+        def backward(self, grad):
+            return grad * self.twice
+
+    def constant_square(x):
+        """x * x whose backward hides its dependence on x."""
+        return ConstantSquare.apply(tg.as_tensor(x))
+
+    tg.register(ConstantSquare)(constant_square)
+    try:
+        with pytest.raises(tg.GradcheckError, match="gradcheck: gradient of input 0"):
+            tg.gradgradcheck(lambda t: t.constant_square(), np.array([1.0, 2.0]))
+    finally:
+        tg.unregister("constant_square")

@@ -150,7 +150,9 @@ def gradgradcheck(
     v^T J, the vector-Jacobian product that `fn`'s backward computes with `create_graph=True`.
 
     So both the gradients of the gradients and the backward's linearity in v are checked against
-    finite differences, in float64. `grad_outputs` is v (seeded random normals by default).
+    finite differences, in float64. `grad_outputs` is v (seeded random normals by default). First,
+    that recorded product must equal the fast first-order backward's at the same point (an op's
+    `vjp` and its `backward` cannot drift apart), and `fn` must pass `gradcheck`.
     """
     tensors = _float64_inputs(inputs)
     checked = [i for i, t in enumerate(tensors) if t.requires_grad]
@@ -169,5 +171,17 @@ def gradgradcheck(
             raise ValueError("gradgradcheck: the output does not depend on any checked input")
         return cat(parts)
 
-    return gradcheck(vector_jacobian_product, *tensors, np.asarray(v, np.float64), eps=eps, atol=atol, rtol=rtol,
-                     seed=seed)  # fmt: skip
+    v = np.asarray(v, np.float64)
+    gradcheck(fn, *tensors, eps=eps, atol=atol, rtol=rtol, seed=seed)
+    with no_grad():
+        recorded = vector_jacobian_product(*tensors, Tensor(v)).data
+    with enable_grad():
+        fast = grad(fn(*tensors), [tensors[i] for i in checked], v, allow_unused=True)
+    fast = np.concatenate([g.data.ravel() for g in fast if g is not None])
+    if recorded.shape != fast.shape or not np.allclose(recorded, fast, rtol=rtol, atol=atol):
+        worst = int(np.argmax(np.abs(recorded - fast))) if recorded.shape == fast.shape else 0
+        raise GradcheckError(
+            f"gradgradcheck: the create_graph backward (each op's vjp) disagrees with the first-order backward: "
+            f"element {worst} of the flattened gradients is {recorded.ravel()[worst]:.6g} instead of {fast[worst]:.6g}"
+        )
+    return gradcheck(vector_jacobian_product, *tensors, v, eps=eps, atol=atol, rtol=rtol, seed=seed)
