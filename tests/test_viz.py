@@ -4,6 +4,7 @@ with graphviz's `dot`, the missing-program error, and a 10,000-op graph."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import warnings
@@ -299,7 +300,7 @@ def test_gradient_graph_legend_and_layers_next_to_backward():
     assert "backward" not in viz.draw_graph(loss).source  # first-order graphs: no backward legend
     with scope("Dense(3, tanh)"):
         y = (x * w).tanh()
-    g, = tg.grad(y, w, grad_outputs=np.ones(3), create_graph=True)
+    (g,) = tg.grad(y, w, grad_outputs=np.ones(3), create_graph=True)
     _, _, clusters = parse(viz.draw_graph(g))
     kinds = {
         found["label"]: "backward" if found["fillcolor"] == viz.CLUSTER_STYLES["backward"]["fillcolor"] else "layer"
@@ -322,6 +323,21 @@ def test_gradient_graph_renders_with_dot(tmp_path, dot):
     path = viz.render_graph(viz.draw_graph(gx, gw), tmp_path / "grad.svg")
     texts = svg_texts(path)
     assert {"backward of tanh", "backward of mul", "backward of sin", "backward of <op>", "dy/dx"} <= set(texts)
+
+
+def test_example_draws_a_gradient_and_differentiates_it_again(tmp_path, capsys):
+    path = os.path.join(os.path.dirname(__file__), "..", "examples", "graph.py")
+    spec = importlib.util.spec_from_file_location("graph_example", path)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    assert example.main([str(tmp_path / "grad.dot"), "--gradient"]) == 0
+    source = (tmp_path / "grad.dot").read_text(encoding="utf-8")
+    for label in ("backward of tanh", "backward of mul", "backward of sin", "d sum / dw"):
+        assert f'label="{label}' in source
+    x, w = np.array([-1.0, 0.5, 2.0]), np.array([0.5, -1.0, 2.0])
+    t = np.tanh(np.sin(x) * w)
+    second = -2 * np.sin(x) ** 2 * t * (1 - t * t)  # d/dw of sin(x) * (1 - tanh^2)
+    assert f"d/dw sum(d sum / dw) = {np.round(second, 4)}" in capsys.readouterr().out
 
 
 # ---- labels with DOT's special characters ---------------------------------------------------
