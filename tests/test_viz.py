@@ -1,49 +1,72 @@
-"""Graph drawings: exact DOT for a known expression, clusters per layer, show_grad, collapse,
-real rendering with graphviz's `dot`, the missing-program error, and a 10,000-op graph."""
+"""Graph drawings: exact DOT for a known expression, clusters per layer, the graph of a gradient
+(backward clusters), labels with DOT's special characters, show_grad, collapse, real rendering
+with graphviz's `dot`, the missing-program error, and a 10,000-op graph."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
+import warnings
+import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
 
+import tinygrad_np as tg
 from tinygrad_np import Tensor, viz
 from tinygrad_np import functional as F
 from tinygrad_np.autograd import Op, scope
 from tinygrad_np.nn import CNN, Conv2D, Dense, Flatten, Pooling
 
-NODE = re.compile(r'^\t+(\w+) \[label="((?:[^"\\]|\\.)*)"(.*)\]$')
+# DOT as the graphviz package writes it: one statement per line, attribute values quoted when needed.
+VALUE = r'"(?:[^"\\]|\\.)*"|[^\s"\]]+'
+ATTR = re.compile(rf"(\w+)=({VALUE})")
+NODE = re.compile(r"^\t+(?!(?:graph|node|edge) )(\w+) \[(.*)\]$")  # not a default-attributes line
 EDGE = re.compile(r"^\t+(\w+) -> (\w+)(?: \[(.*)\])?$")
-CLUSTER = re.compile(r"^\tsubgraph (cluster_\w+) \{$")
-CLUSTER_LABEL = re.compile(r'^\t\tgraph \[label="((?:[^"\\]|\\.)*)"')
+CLUSTER = re.compile(r"^\t+subgraph (cluster_\w+) \{$")
+CLUSTER_ATTRS = re.compile(r"^\t+graph \[(.*)\]$")
+
+
+def attrs(text: str) -> dict[str, str]:
+    """`label="a\"b" shape=box` -> {"label": 'a\\"b', "shape": "box"}: values as written inside the quotes
+    (DOT escapes like `\n` and `\\` kept), only the quoting undone."""
+    return {
+        key: value[1:-1].replace('\\"', '"') if value.startswith('"') else value
+        for key, value in ATTR.findall(text or "")
+    }
 
 
 def parse(graph):
-    """DOT source -> nodes {id: (label, attrs, cluster)}, edges [(src, dst, attrs)], clusters {name: label}.
+    """DOT source -> nodes {id: (label, attrs, cluster)}, edges [(src, dst, attrs)], clusters {name: attrs}.
 
-    Legend nodes and edges are left out."""
-    nodes, edges, clusters, current = {}, [], {}, None
+    Legend nodes, edges and clusters are left out; `attrs` are dicts without the label."""
+    nodes, edges, clusters, stack = {}, [], {}, []
     for line in graph.source.splitlines():
         if m := CLUSTER.match(line):
-            current = m.group(1)
-        elif line == "\t}":
-            current = None
-        elif (m := CLUSTER_LABEL.match(line)) and current:
-            clusters[current] = m.group(1)
+            stack.append(m.group(1))
+        elif line.strip() == "}":
+            if stack:
+                stack.pop()
+        elif (m := CLUSTER_ATTRS.match(line)) and stack:
+            clusters[stack[-1]] = attrs(m.group(1))
         elif m := NODE.match(line):
-            nodes[m.group(1)] = (m.group(2), m.group(3), current)
+            found = attrs(m.group(2))
+            nodes[m.group(1)] = (found.pop("label"), found, stack[-1] if stack else None)
         elif m := EDGE.match(line):
-            edges.append((m.group(1), m.group(2), m.group(3) or ""))
-    clusters.pop("cluster_legend", None)
+            edges.append((m.group(1), m.group(2), attrs(m.group(3))))
+    clusters = {k: v for k, v in clusters.items() if not k.startswith("cluster_legend")}
     nodes = {k: v for k, v in nodes.items() if not k.startswith("legend_")}
     edges = [e for e in edges if not e[0].startswith("legend_")]
     return nodes, edges, clusters
 
 
-def kind_of(attrs: str) -> str:
-    return next(kind for kind, style in viz.STYLE_ATTRS.items() if attrs.strip() == style)
+def cluster_labels(clusters):
+    return {name: found["label"] for name, found in clusters.items()}
+
+
+def kind_of(found: dict[str, str]) -> str:
+    return next(kind for kind, style in viz.STYLES.items() if found == style)
 
 
 def small_expression():
@@ -187,6 +210,7 @@ def test_scopes_become_clusters_and_params_are_named():
     loss = out.sum()
     graph = viz.draw_graph(loss, params={"fc1.weight": w1, "fc2.weight": w2, "scale": shared})
     nodes, _, clusters = parse(graph)
+    clusters = cluster_labels(clusters)
     assert sorted(clusters.values()) == ["Dense(2, none)", "Dense(5, relu)"]
     by_label = {v[0].split("\\n")[0]: v[2] for v in nodes.values()}
     inverse = {label: name for name, label in clusters.items()}
@@ -203,6 +227,7 @@ def test_scopes_become_clusters_and_params_are_named():
 def test_cnn_has_one_cluster_per_layer_with_named_parameters():
     model, loss = small_cnn(fuse=False)
     nodes, edges, clusters = parse(viz.draw_graph(loss, params=dict(model.named_parameters())))
+    clusters = cluster_labels(clusters)
     assert list(clusters.values()) == [layer.label() for layer in model.layers]
     names = {v[0].split("\\n")[0]: v[2] for v in nodes.values()}
     for name, _ in model.named_parameters():
@@ -219,7 +244,7 @@ def test_same_labelled_layers_get_their_own_clusters():
     x = Tensor(np.ones((2, 4), np.float32))
     loss = second(first(x)).sum()
     _, _, clusters = parse(viz.draw_graph(loss))
-    assert list(clusters.values()) == ["Dense(4, relu)", "Dense(4, relu)"]
+    assert list(cluster_labels(clusters).values()) == ["Dense(4, relu)", "Dense(4, relu)"]
 
 
 def test_fused_cnn_draws_after_backward():
@@ -228,6 +253,140 @@ def test_fused_cnn_draws_after_backward():
     nodes, _, clusters = parse(viz.draw_graph(loss, params=model, show_grad=True))
     assert len(clusters) == 4  # Conv2D + Pooling fused into one op and one scope
     assert any("grad 3×3×1×2 norm" in v[0] for v in nodes.values())
+
+
+# ---- the graph of a gradient ---------------------------------------------------------------
+def gradient_graph():
+    """Gradients of `(sin(x) * w).tanh()` (upstream ones) with respect to x and w, with their graph."""
+    x = Tensor(np.linspace(-1.0, 1.0, 3), requires_grad=True, name="x")
+    w = Tensor(np.array([0.5, -1.0, 2.0]), requires_grad=True, name="w")
+    y = (x.sin() * w).tanh()
+    gx, gw = tg.grad(y, (x, w), grad_outputs=np.ones(3), create_graph=True)
+    gx.name, gw.name = "dy/dx", "dy/dw"
+    return x, w, gx, gw
+
+
+def test_gradient_graph_draws_backward_ops_in_backward_clusters():
+    x, w, gx, gw = gradient_graph()
+    nodes, edges, clusters = parse(viz.draw_graph(gx, gw))
+    labels = cluster_labels(clusters)
+    assert sorted(labels.values()) == ["backward of mul", "backward of sin", "backward of tanh"]
+    for found in clusters.values():  # styled as backward clusters, not as layers
+        assert {k: v for k, v in found.items() if k != "label"} == viz.CLUSTER_STYLES["backward"]
+    assert viz.CLUSTER_STYLES["backward"]["fillcolor"] != viz.CLUSTER_STYLES["layer"]["fillcolor"]
+    inverse = {label: name for name, label in labels.items()}
+    ops_in = {
+        label: sorted(v[0] for v in nodes.values() if v[2] == name and kind_of(v[1]) == "op")
+        for label, name in inverse.items()
+    }
+    # tanh' = (1 - y*y) * g; mul's backward: g * w for x, g * sin(x) for w; sin' = cos(x) * g
+    assert ops_in == {"backward of tanh": ["mul", "mul", "sub"], "backward of mul": ["mul", "mul"],
+                      "backward of sin": ["cos", "mul"]}  # fmt: skip
+    forward = sorted(v[0] for v in nodes.values() if v[2] is None and kind_of(v[1]) == "op")
+    assert forward == ["mul", "sin", "tanh"]  # the forward pass the backward reuses, unclustered
+    by_label = {v[0].split("\\n")[0]: v for v in nodes.values()}
+    assert by_label["dy/dw"][2] == inverse["backward of mul"] and by_label["dy/dx"][2] == inverse["backward of sin"]
+    assert kind_of(by_label["x"][1]) == kind_of(by_label["w"][1]) == "parameter"
+    ids = {v[0].split("\\n")[0]: k for k, v in nodes.items()}
+    assert (ids["w"], ids["mul"]) in [(s, d) for s, d, _ in edges]  # w feeds the forward mul
+
+
+def test_gradient_graph_legend_and_layers_next_to_backward():
+    x, w, gx, gw = gradient_graph()
+    source = viz.draw_graph(gw).source
+    assert "subgraph cluster_legend_backward" in source and "legend_backward " in source
+    assert "legend_backward" not in viz.draw_graph(gw, legend=False).source
+    *_, loss = small_expression()
+    assert "backward" not in viz.draw_graph(loss).source  # first-order graphs: no backward legend
+    with scope("Dense(3, tanh)"):
+        y = (x * w).tanh()
+    (g,) = tg.grad(y, w, grad_outputs=np.ones(3), create_graph=True)
+    _, _, clusters = parse(viz.draw_graph(g))
+    kinds = {
+        found["label"]: "backward" if found["fillcolor"] == viz.CLUSTER_STYLES["backward"]["fillcolor"] else "layer"
+        for found in clusters.values()
+    }
+    assert kinds == {"Dense(3, tanh)": "layer", "backward of tanh": "backward", "backward of mul": "backward"}
+
+
+def test_gradient_graph_collapsed_draws_one_backward_node_per_op():
+    *_, gw = gradient_graph()
+    nodes, edges, clusters = parse(viz.draw_graph(gw, collapse=True))
+    assert clusters == {}
+    backward = sorted(v[0] for v in nodes.values() if kind_of(v[1]) == "backward")
+    assert backward == [r"backward of mul\nmul", r"backward of tanh\nmul → sub → mul"]
+    assert "legend_backward [" in viz.draw_graph(gw, collapse=True).source
+
+
+def test_gradient_graph_renders_with_dot(tmp_path, dot):
+    *_, gx, gw = gradient_graph()
+    path = viz.render_graph(viz.draw_graph(gx, gw), tmp_path / "grad.svg")
+    texts = svg_texts(path)
+    assert {"backward of tanh", "backward of mul", "backward of sin", "backward of <op>", "dy/dx"} <= set(texts)
+
+
+def test_example_draws_a_gradient_and_differentiates_it_again(tmp_path, capsys):
+    path = os.path.join(os.path.dirname(__file__), "..", "examples", "graph.py")
+    spec = importlib.util.spec_from_file_location("graph_example", path)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    assert example.main([str(tmp_path / "grad.dot"), "--gradient"]) == 0
+    source = (tmp_path / "grad.dot").read_text(encoding="utf-8")
+    for label in ("backward of tanh", "backward of mul", "backward of sin", "d sum / dw"):
+        assert f'label="{label}' in source
+    x, w = np.array([-1.0, 0.5, 2.0]), np.array([0.5, -1.0, 2.0])
+    t = np.tanh(np.sin(x) * w)
+    second = -2 * np.sin(x) ** 2 * t * (1 - t * t)  # d/dw of sin(x) * (1 - tanh^2)
+    assert f"d/dw sum(d sum / dw) = {np.round(second, 4)}" in capsys.readouterr().out
+
+
+# ---- labels with DOT's special characters ---------------------------------------------------
+NASTY = 'a\\b "quoted" <i>x</i> \\n\nsecond line\\'  # backslashes (one at the end), quotes, <...>, \n, a newline
+
+
+def svg_texts(path) -> list[str]:
+    """The text lines of a rendered SVG, unescaped."""
+    return [e.text for e in ET.parse(path).getroot().iter("{http://www.w3.org/2000/svg}text")]
+
+
+def special_graph():
+    x = Tensor(np.ones(2), requires_grad=True, name=NASTY)
+    html = Tensor(np.ones(2), name="<b>html</b>")  # a whole label in <...> would be an HTML label
+
+    class Custom(Op):
+        name = "custom"
+
+        def forward(self, a, b, mode):
+            return a + b
+
+        def backward(self, grad):
+            return grad, grad
+
+    with scope('<Layer> "x\\y"'):
+        y = Custom.apply(x, html, mode='say "hi"\\now')
+    return y
+
+
+def test_special_characters_are_escaped_in_the_dot_source():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # graphviz warns about labels it cannot quote (odd final backslash)
+        graph = viz.draw_graph(special_graph())
+    nodes, _, clusters = parse(graph)
+    labels = [v[0] for v in nodes.values()]
+    # in DOT: backslashes doubled, quotes escaped (undone by parse), newlines as \n, <...> quoted as text
+    assert r'a\\b "quoted" <i>x</i> \\n\nsecond line\\\n2 float64' in labels
+    assert r"<b>html</b>\n2 float64" in labels
+    assert r'custom mode=say "hi"\\now' in labels
+    assert cluster_labels(clusters) == {"cluster_0": r'<Layer> "x\\y"'}
+    assert '"<b>html</b>\\n2 float64"' in graph.source  # quoted: not an HTML label
+
+
+def test_special_characters_render_literally(tmp_path, dot):
+    path = viz.render_graph(viz.draw_graph(special_graph()), tmp_path / "special.svg")
+    texts = svg_texts(path)
+    for line in ('a\\b "quoted" <i>x</i> \\n', "second line\\", "<b>html</b>", 'custom mode=say "hi"\\now',
+                 '<Layer> "x\\y"'):  # fmt: skip
+        assert line in texts
 
 
 # ---- show_grad and collapse ---------------------------------------------------------------
@@ -259,13 +418,13 @@ def test_collapse_draws_one_node_per_layer():
     assert "grad norm" in layers["layer0"]
     others = sorted(v[0].split("\\n")[0] for k, v in nodes.items() if k not in layers)
     assert others == ["cross_entropy mean", "input", "loss"]
-    assert [(s, d, a) for s, d, a in edges] == [
+    assert [(s, d, a.get("label", "")) for s, d, a in edges] == [
         ("t0", "layer0", ""),
-        ("layer0", "layer1", 'label="2×8×8×2"'),
-        ("layer1", "layer2", 'label="2×4×4×2"'),
-        ("layer2", "layer3", 'label="2×32"'),
-        ("layer3", "layer4", 'label="2×5"'),
-        ("layer4", "op7", 'label="2×3"'),
+        ("layer0", "layer1", "2×8×8×2"),
+        ("layer1", "layer2", "2×4×4×2"),
+        ("layer2", "layer3", "2×32"),
+        ("layer3", "layer4", "2×5"),
+        ("layer4", "op7", "2×3"),
         ("op7", "t14", ""),
     ]
 

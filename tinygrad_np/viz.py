@@ -6,9 +6,12 @@
 
 Tensors are boxes (parameters blue, inputs and constants grey and dashed, intermediates white,
 outputs green with a double border), ops are yellow ellipses labelled with their key arguments,
-and the ops recorded inside a layer's forward (its `scope`) are grouped in a cluster labelled with
-the layer. `collapse=True` draws one node per layer instead. The walk is iterative, so graphs of
-any depth work, and node ids follow the visit order (inputs first), so the DOT text is stable.
+and the ops recorded inside a layer's forward (its `scope`) are grouped in a grey cluster labelled
+with the layer. The graph of a gradient taken with `create_graph=True` shows what the backward
+pass recorded: each op's backward ops sit in a red cluster "backward of <op>". `collapse=True`
+draws one node per layer (or backward) instead. The walk is iterative, so graphs of any depth work,
+and node ids follow the visit order (inputs first), so the DOT text is stable. The drawing is built
+through the graphviz package's API, which quotes and escapes the DOT; labels are literal text.
 """
 
 from __future__ import annotations
@@ -41,27 +44,43 @@ STYLES: dict[str, dict[str, str]] = {
     "output": {"shape": "box", "style": "filled,bold", "fillcolor": "#d5ecd4", "color": "#2e7d32", "peripheries": "2"},
     "op": {"shape": "ellipse", "style": "filled", "fillcolor": "#fff2cc", "color": "#b7950b"},
     "layer": {"shape": "box3d", "style": "filled", "fillcolor": "#e8daf5", "color": "#7b4fa0"},
+    "backward": {"shape": "box3d", "style": "filled", "fillcolor": "#fbe3d6", "color": "#c0504d"},
 }
 LEGEND = {
-    "parameter": "parameter\\n(leaf, requires grad)",
-    "input": "input / constant\\n(leaf, no grad)",
+    "parameter": "parameter\n(leaf, requires grad)",
+    "input": "input / constant\n(leaf, no grad)",
     "intermediate": "intermediate",
     "output": "output",
     "op": "op + key args",
     "layer": "layer (collapsed)",
+    "backward": "backward of an op\n(collapsed)",
 }
-CLUSTER_ATTRS = 'style="rounded,filled" fillcolor="#f7f7f7" color="#aaaaaa" labeljust="l"'
+# Clusters by the kind of scope: a layer's forward, or the ops one op's backward recorded
+# (under `create_graph=True` the engine scopes them "backward of <op name>").
+BACKWARD_PREFIX = "backward of "
+CLUSTER_STYLES: dict[str, dict[str, str]] = {
+    "layer": {"style": "rounded,filled", "fillcolor": "#f7f7f7", "color": "#aaaaaa", "labeljust": "l"},
+    "backward": {
+        "style": "rounded,filled",
+        "fillcolor": "#fdf0ea",
+        "color": "#c0504d",
+        "fontcolor": "#a0352f",
+        "labeljust": "l",
+    },
+}
+BACKWARD_LEGEND = ("backward of <op>", "ops recorded by\nthat op's backward")  # cluster label, text
 
 
 # ---- labels --------------------------------------------------------------------------------
-def _text(value: Any) -> str:
-    """User text made literal for a DOT label (backslashes would start escapes)."""
-    return str(value).replace("\\", "\\\\")
+def _dot_label(text: str) -> str:
+    """Plain text (lines separated by "\\n") as a literal DOT label: backslashes and `<...>` lose their
+    special meaning (graphviz.escape), newlines become DOT line breaks; graphviz quotes the rest."""
+    return graphviz.nohtml(graphviz.escape(text).replace("\n", "\\n"))
 
 
 def _lines(*lines: str) -> str:
-    """One DOT label from lines (empty lines left out)."""
-    return "\\n".join(line for line in lines if line)
+    """One label from lines (empty lines left out)."""
+    return "\n".join(line for line in lines if line)
 
 
 def format_shape(shape: tuple[int, ...]) -> str:
@@ -78,7 +97,7 @@ def _simple(value: Any) -> str | None:
     if isinstance(value, (float, np.floating)):
         return f"{float(value):g}"
     if isinstance(value, str):
-        return _text(value) if len(value) <= 30 else _text(value[:29]) + "…"
+        return value if len(value) <= 30 else value[:29] + "…"
     if isinstance(value, (tuple, list)) and len(value) <= 8:
         items = [_simple(v) for v in value]
         if None in items:
@@ -226,6 +245,9 @@ class _Layout:
             if key is not None:
                 self.groups.setdefault(key, str(op.scope))
             self.op_group[id(op)] = key
+        self.group_kind = {
+            key: "backward" if label.startswith(BACKWARD_PREFIX) else "layer" for key, label in self.groups.items()
+        }
         # A parameter or constant used only inside one layer is drawn in (or collapsed into) it.
         consumers: dict[int, set[int | None]] = {}
         for op in self.ops:
@@ -260,7 +282,7 @@ class _Layout:
             g = np.asarray(t.grad)
             grad = f"grad {format_shape(g.shape)} norm {float(np.linalg.norm(g.ravel())):.4g}"
         dtype = self.dtype_names.get(t.dtype) or self.dtype_names.setdefault(t.dtype, str(t.dtype))
-        return _lines(_text(name) if name else "", f"{format_shape(t.shape)} {dtype}", grad)
+        return _lines(name or "", f"{format_shape(t.shape)} {dtype}", grad)
 
 
 # ---- draw ----------------------------------------------------------------------------------
@@ -278,6 +300,8 @@ def draw_graph(
         otherwise a tensor's `.name` is shown, and unnamed outputs are labelled `output`.
     show_grad: show each tensor's gradient shape and L2 norm (after `backward()`).
     collapse: one node per layer (scope) instead of one per op; unscoped ops stay as they are.
+        The ops a backward pass recorded (`tg.grad(..., create_graph=True)`) are scoped
+        "backward of <op>": drawn in red clusters (or red nodes when collapsed).
     rankdir: data flow direction, "LR" (left to right), "TB", "RL" or "BT".
     legend: add a small cluster explaining the node kinds.
     """
@@ -296,52 +320,38 @@ def draw_graph(
     graph.attr("edge", color="#555555", arrowsize="0.6", fontname="Helvetica", fontsize="9")
     (_draw_collapsed if collapse else _draw_ops)(graph, layout, bool(show_grad))
     if legend:
-        _draw_legend(graph, collapse)
+        _draw_legend(graph, layout, collapse)
     return graph
 
 
-def _quote(text: str) -> str:
-    """A DOT string: always quoted (so never an HTML label); `\\n` line breaks pass through."""
-    return '"' + text.replace('"', '\\"') + '"'
-
-
-def _attrs(attrs: Mapping[str, str]) -> str:
-    return " ".join(f"{k}={_quote(v)}" for k, v in attrs.items())
-
-
-STYLE_ATTRS = {kind: _attrs(style) for kind, style in STYLES.items()}
-
-
-def _node(node_id: str, label: str, kind: str, indent: str = "\t") -> str:
-    return f"{indent}{node_id} [label={_quote(label)} {STYLE_ATTRS[kind]}]\n"
-
-
-def _edge(src: str, dst: str, label: str = "") -> str:
-    return f"\t{src} -> {dst} [label={_quote(label)}]\n" if label else f"\t{src} -> {dst}\n"
+def _add_node(graph: graphviz.Digraph, node_id: str, label: str, kind: str) -> None:
+    graph.node(node_id, _dot_label(label), **STYLES[kind])
 
 
 def _draw_ops(graph: graphviz.Digraph, layout: _Layout, show_grad: bool) -> None:
-    """One node per tensor and per op; tensors made inside a layer sit in its cluster."""
-    parts: dict[int | None, list[str]] = {key: [] for key in layout.groups}
-    parts[None] = []
+    """One node per tensor and per op; tensors made inside a layer (or a backward) sit in its cluster."""
+    members: dict[int | None, list[tuple[str, str, str]]] = {key: [] for key in layout.groups}
+    members[None] = []
     for t in layout.tensors:
-        key = layout.tensor_group[id(t)]
-        indent = "\t" if key is None else "\t\t"
-        op = t._ctx
-        if op is not None:
-            parts[key].append(_node(layout.oid[id(op)], _text(op_label(op)), "op", indent))
-        parts[key].append(_node(layout.tid[id(t)], layout.tensor_label(t, show_grad), layout.kind(t), indent))
+        group = members[layout.tensor_group[id(t)]]
+        if t._ctx is not None:
+            group.append((layout.oid[id(t._ctx)], op_label(t._ctx), "op"))
+        group.append((layout.tid[id(t)], layout.tensor_label(t, show_grad), layout.kind(t)))
     for i, (key, label) in enumerate(layout.groups.items()):
-        graph.body.append(f"\tsubgraph cluster_{i} {{\n")
-        graph.body.append(f"\t\tgraph [label={_quote(_text(label))} {CLUSTER_ATTRS}]\n")
-        graph.body.extend(parts[key])
-        graph.body.append("\t}\n")
-    graph.body.extend(parts[None])
+        style = CLUSTER_STYLES[layout.group_kind[key]]
+        with graph.subgraph(name=f"cluster_{i}") as cluster:
+            cluster.attr("graph", label=_dot_label(label), **style)
+            for node in members[key]:
+                _add_node(cluster, *node)
+    for node in members[None]:
+        _add_node(graph, *node)
+    edges = []
     for t in layout.tensors:
         if t._ctx is not None:
             oid = layout.oid[id(t._ctx)]
-            graph.body.extend(_edge(layout.tid[id(p)], oid) for p in t._ctx.parents)
-            graph.body.append(_edge(oid, layout.tid[id(t)]))
+            edges.extend((layout.tid[id(p)], oid) for p in t._ctx.parents)
+            edges.append((oid, layout.tid[id(t)]))
+    graph.edges(edges)
 
 
 def _layer_label(label: str, ops: list[Op], absorbed: list[Tensor], show_grad: bool) -> str:
@@ -357,7 +367,7 @@ def _layer_label(label: str, ops: list[Op], absorbed: list[Tensor], show_grad: b
     if show_grad and grads:
         norm = math.sqrt(sum(float(np.vdot(g, g)) for g in grads))
         grad = f"grad norm {norm:.4g}"
-    return _lines(_text(label), _text(summary), f"{count:,} params" if absorbed else "", grad)
+    return _lines(label, summary, f"{count:,} params" if absorbed else "", grad)
 
 
 def _draw_collapsed(graph: graphviz.Digraph, layout: _Layout, show_grad: bool) -> None:
@@ -380,13 +390,14 @@ def _draw_collapsed(graph: graphviz.Digraph, layout: _Layout, show_grad: bool) -
         if key is not None and t._ctx is None:
             absorbed[key].append(t)
     for key, label in layout.groups.items():
-        graph.body.append(_node(layer_id[key], _layer_label(label, layer_ops[key], absorbed[key], show_grad), "layer"))
+        layer_label = _layer_label(label, layer_ops[key], absorbed[key], show_grad)
+        _add_node(graph, layer_id[key], layer_label, layout.group_kind[key])
     for t in layout.tensors:
         op = t._ctx
         if op is not None and layout.op_group[id(op)] is None:
-            graph.body.append(_node(layout.oid[id(op)], _text(op_label(op)), "op"))
+            _add_node(graph, layout.oid[id(op)], op_label(op), "op")
         if node_of(t) == layout.tid[id(t)]:
-            graph.body.append(_node(layout.tid[id(t)], layout.tensor_label(t, show_grad), layout.kind(t)))
+            _add_node(graph, layout.tid[id(t)], layout.tensor_label(t, show_grad), layout.kind(t))
     edges: dict[tuple[str, str], str] = {}
     for t in layout.tensors:
         op = t._ctx
@@ -400,19 +411,31 @@ def _draw_collapsed(graph: graphviz.Digraph, layout: _Layout, show_grad: bool) -
                 edges.setdefault((src, dst), "" if src == layout.tid[id(p)] else format_shape(p.shape))
         if node_of(t) == layout.tid[id(t)]:
             edges.setdefault((dst, layout.tid[id(t)]), "")
-    graph.body.extend(_edge(src, dst, label) for (src, dst), label in edges.items())
+    for (src, dst), label in edges.items():
+        graph.edge(src, dst, label=label or None)
 
 
-def _draw_legend(graph: graphviz.Digraph, collapse: bool) -> None:
+def _draw_legend(graph: graphviz.Digraph, layout: _Layout, collapse: bool) -> None:
+    """A cluster with one node of each kind, and the backward cluster's look when the graph has one."""
     kinds = ["parameter", "input", "intermediate", "output", "op"]
     if collapse:
         kinds = ["layer", "parameter", "input", "output", "op"]
-    graph.body.append("\tsubgraph cluster_legend {\n")
-    graph.body.append('\t\tgraph [label="legend" fontsize="10" style="dashed" color="#bbbbbb"]\n')
-    graph.body.extend(_node(f"legend_{kind}", LEGEND[kind], kind, "\t\t") for kind in kinds)
-    # invisible edges keep the legend in one row (one column with rankdir TB)
-    graph.body.extend(f"\t\tlegend_{a} -> legend_{b} [style=invis]\n" for a, b in zip(kinds, kinds[1:]))
-    graph.body.append("\t}\n")
+    backward = "backward" in layout.group_kind.values()
+    if backward and collapse:
+        kinds.insert(1, "backward")
+    with graph.subgraph(name="cluster_legend") as legend:
+        legend.attr("graph", label="legend", fontsize="10", style="dashed", color="#bbbbbb")
+        for kind in kinds:
+            _add_node(legend, f"legend_{kind}", LEGEND[kind], kind)
+        if backward and not collapse:
+            title, text = BACKWARD_LEGEND
+            with legend.subgraph(name="cluster_legend_backward") as cluster:
+                cluster.attr("graph", label=_dot_label(title), **CLUSTER_STYLES["backward"])
+                cluster.node("legend_backward", _dot_label(text), shape="plaintext")
+            kinds.append("backward")
+        # invisible edges keep the legend in one row (one column with rankdir TB)
+        for a, b in zip(kinds, kinds[1:]):
+            legend.edge(f"legend_{a}", f"legend_{b}", style="invis")
 
 
 # ---- render --------------------------------------------------------------------------------
