@@ -25,6 +25,7 @@ import graphviz
 import numpy as np
 
 from .autograd import Op, topological_order
+from .autograd.engine import BACKWARD_SCOPE
 from .files import write_atomic
 from .tensor import Tensor
 
@@ -57,7 +58,7 @@ LEGEND = {
 }
 # Clusters by the kind of scope: a layer's forward, or the ops one op's backward recorded
 # (under `create_graph=True` the engine scopes them "backward of <op name>").
-BACKWARD_PREFIX = "backward of "
+BACKWARD_PREFIX = BACKWARD_SCOPE
 CLUSTER_STYLES: dict[str, dict[str, str]] = {
     "layer": {"style": "rounded,filled", "fillcolor": "#f7f7f7", "color": "#aaaaaa", "labeljust": "l"},
     "backward": {

@@ -33,6 +33,7 @@ class _GradMode(threading.local):
 
 
 _grad_mode = _GradMode()
+BACKWARD_SCOPE = "backward of "  # the scope of the ops an op's vjp records: "backward of conv2d"
 
 
 def is_grad_enabled() -> bool:
@@ -288,7 +289,7 @@ def _propagate(ctx: Op, tensor: Tensor, g: Any, grads: dict[int, Any], create_gr
     if _grad_mode.profile is not None:
         start = time.perf_counter()
     if create_graph:
-        with scope(f"backward of {ctx.name}"):  # drawings group the ops a vjp records, by the op they differentiate
+        with scope(BACKWARD_SCOPE + ctx.name):  # drawings group the ops a vjp records, by the op they differentiate
             input_grads = ctx.vjp(g, tensor)
     else:
         input_grads = ctx.backward(g)
