@@ -419,8 +419,35 @@ ADD_AT_CASES = {
 }
 
 
+g_out = Tensor(np.ones((2, 6, 6, 4), np.float32))  # conv2d(img, w3)'s output gradient
+CONV2D_WEIGHT_CASES = {
+    "conv2d_weight grad_output shape": (
+        lambda: F.conv2d_weight(img, g_out, 3, padding=1),
+        ValueError,
+        ["conv2d_weight", "`grad_output`", "(2, 8, 8, 4)", "(2, 6, 6, 4)"],
+    ),
+    "conv2d_weight grad_output 3-D": (
+        lambda: F.conv2d_weight(img, np.ones((6, 6, 4)), 3),
+        ValueError,
+        ["conv2d_weight", "grad_output", "(6, 6, 4)"],
+    ),
+    "conv2d_weight groups": (
+        lambda: F.conv2d_weight(img, g_out, 3, groups=2),
+        ValueError,
+        ["conv2d_weight", "`x`", "3 channels", "groups"],
+    ),
+    "conv2d_weight kernel too large": (
+        lambda: F.conv2d_weight(img, g_out, 9),
+        ValueError,
+        ["conv2d_weight", "kernel (9, 9)", "larger"],
+    ),
+    "conv2d_weight kernel_size": (lambda: F.conv2d_weight(img, g_out, 0), ValueError, ["conv2d_weight", "kernel_size"]),
+}
+
+
 ALL_CASES = (
     CORE_CASES | MODEL_CASES | ELEMENTWISE_CASES | IMAGE_OP_CASES | LOSS_CASES | REDUCE_SHAPE_CASES | ADD_AT_CASES
+    | CONV2D_WEIGHT_CASES
 )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .common import Sample, _tf, distinct, nchw, nhwc, normal
+from .common import Sample, _tf, _torch, distinct, nchw, nhwc, normal
 
 
 def conv(desc: str, x_shape, w_shape, bias: bool, stride=1, padding=0, **more) -> Sample:
@@ -30,6 +30,20 @@ def transposed(desc: str, x_shape, w_shape, bias: bool, stride=1, padding=0, **m
     return Sample(desc, args, {"stride": stride, "padding": padding, **more}, ref)
 
 
+def weight_gradient(desc: str, x_shape, w_shape, out_hw, stride=1, padding=0, **more) -> Sample:
+    """A conv2d_weight sample: x and the conv's output gradient (N, *out_hw, C_out) are differentiated;
+    the reference is PyTorch's weight gradient of its conv2d, recorded for double backward."""
+
+    def ref(x, grad_output):
+        torch = _torch()
+        w = torch.zeros(w_shape[3], w_shape[2], *w_shape[:2], dtype=x.dtype, requires_grad=True)
+        y = _tf().conv2d(nchw(x), w, stride=stride, padding=padding, **more)
+        return torch.autograd.grad(y, w, nchw(grad_output), create_graph=True)[0].permute(2, 3, 1, 0)
+
+    args = (normal(*x_shape), normal(x_shape[0], *out_hw, w_shape[3]))
+    return Sample(desc, args, {"kernel_size": w_shape[:2], "stride": stride, "padding": padding, **more}, ref)
+
+
 def fused(desc: str, x_shape, w_shape, stride=1, padding=0, pool=2) -> Sample:
     def ref(x, w, b):
         z = _tf().conv2d(nchw(x), w.permute(3, 2, 0, 1), b, stride=stride, padding=padding)
@@ -53,6 +67,14 @@ BUILDERS: dict[str, Callable[[], list[Sample]]] = {
         conv("groups 2, stride 2, padding 1", (2, 6, 7, 4), (3, 3, 2, 6), True, 2, 1, groups=2),
         conv("depthwise (groups = C_in), channel multiplier 2", (2, 5, 6, 3), (3, 3, 1, 6), True, 1, 1, groups=3),
         conv("groups 3, dilation, padding same", (1, 7, 6, 3), (3, 2, 1, 3), False, 1, "same", dilation=2, groups=3),
+    ],
+    "conv2d_weight": lambda: [
+        weight_gradient("stride 1, padding 0", (2, 5, 6, 3), (3, 3, 3, 4), (3, 4)),
+        weight_gradient("stride 2, padding 1 (floor drops a row)", (2, 6, 5, 2), (3, 3, 2, 3), (3, 3), 2, 1),
+        weight_gradient("padding same, non-square kernel", (1, 6, 5, 2), (2, 3, 2, 3), (6, 5), 1, "same"),
+        weight_gradient("dilation pair, stride pair", (1, 9, 8, 2), (2, 3, 2, 2), (5, 3), 2, (1, 0), dilation=(2, 1)),
+        weight_gradient("groups 2, padding 1", (2, 5, 5, 4), (3, 3, 2, 6), (5, 5), 1, 1, groups=2),
+        weight_gradient("depthwise (groups = C_in)", (2, 5, 6, 3), (3, 3, 1, 6), (3, 4), 1, 0, groups=3),
     ],
     "conv_transpose2d": lambda: [
         transposed("stride 1, padding 0, bias", (2, 4, 5, 3), (3, 3, 2, 3), True),

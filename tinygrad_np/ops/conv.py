@@ -99,31 +99,68 @@ class ConvCore(Op):
 
     `convolve` pads, copies patches (kept for the weight gradient) and returns the conv output as
     an (M, C_out) matrix in `im2col`'s column order; `convolve_backward` takes the gradient of that
-    matrix and returns (gradient of x, gradient of weight), each None when not needed.
+    matrix and returns (gradient of x, gradient of weight), each None when not needed. The pieces
+    (`patches`, `product`, `input_gradient`, `weight_gradient`) also serve `conv2d_weight`.
     """
 
     def convolve(self, x, weight, stride, padding, dilation=(1, 1), groups=1, pool=1):
-        padded = pad_image(x, padding)
-        cols = im2col(padded, weight.shape[:2], stride, dilation, groups, pool)
+        cols = self.patches(x, weight.shape[:2], stride, padding, dilation, groups, pool)
         self.cols = cols if self.needs_input_grad[1] else None
-        self.weight, self.padded_shape, self.groups = weight, padded.shape, groups
+        self.weight = weight
+        return self.product(cols, weight)
+
+    def patches(self, x, kernel, stride, padding, dilation=(1, 1), groups=1, pool=1):
+        """Pad `x` and return its patches (`im2col`), saving the geometry the gradients need."""
+        padded = pad_image(x, padding)
+        self.padded_shape, self.groups = padded.shape, groups
         self.geometry = stride, padding, dilation, pool
-        sizes = zip(padded.shape[1:3], weight.shape[:2], stride, dilation)
+        sizes = zip(padded.shape[1:3], kernel, stride, dilation)
         self.blocks_hw = tuple(output_size(*size) // pool for size in sizes)  # output (H, W) // pool
-        weights = by_group(weight.reshape(-1, weight.shape[3]), groups)
+        return im2col(padded, kernel, stride, dilation, groups, pool)
+
+    def product(self, cols, weight):
+        """The conv output (M, C_out) of patches `cols` with `weight`."""
+        weights = by_group(weight.reshape(-1, weight.shape[3]), self.groups)
         return ungroup(grouped_product(cols.transpose(0, 2, 1), weights))
 
+    def input_gradient(self, weight, grad_z):
+        """The gradient of x from the output gradient `grad_z` (M, C_out): col2im of weight @ grad_z."""
+        stride, padding, dilation, pool = self.geometry
+        weights = by_group(weight.reshape(-1, weight.shape[3]), self.groups)
+        grad_cols = grouped_product(weights, by_group(grad_z, self.groups).transpose(0, 2, 1))
+        padded = col2im(grad_cols, self.padded_shape, weight.shape[:2], stride, dilation, self.blocks_hw, pool)
+        return unpad_image(padded, padding)
+
+    def weight_gradient(self, cols, grad_z, shape):
+        """The gradient of the weight (of `shape`) from patches `cols` and the output gradient `grad_z`."""
+        return ungroup(grouped_product(cols, by_group(grad_z, self.groups))).reshape(shape)
+
     def convolve_backward(self, grad_z):
-        weight, groups, (stride, padding, dilation, pool) = self.weight, self.groups, self.geometry
-        grads = by_group(grad_z, groups)
-        grad_x = grad_w = None
-        if self.needs_input_grad[0]:
-            weights = by_group(weight.reshape(-1, weight.shape[3]), groups)
-            grad_cols = grouped_product(weights, grads.transpose(0, 2, 1))
-            padded = col2im(grad_cols, self.padded_shape, weight.shape[:2], stride, dilation, self.blocks_hw, pool)
-            grad_x = unpad_image(padded, padding)
-        if self.needs_input_grad[1]:
-            grad_w = ungroup(grouped_product(self.cols, grads)).reshape(weight.shape)
+        grad_x = self.input_gradient(self.weight, grad_z) if self.needs_input_grad[0] else None
+        grad_w = self.weight_gradient(self.cols, grad_z, self.weight.shape) if self.needs_input_grad[1] else None
+        return grad_x, grad_w
+
+    def input_gradient_op(self, grad_z: Tensor, weight: Tensor) -> Tensor:
+        """`input_gradient` as a recorded conv_transpose2d (differentiable again); `grad_z` is the
+        (N, H_out, W_out, C_out) output gradient of the whole (unpooled) conv."""
+        stride, padding, dilation, _ = self.geometry
+        spans = (d * (k - 1) + 1 for k, d in zip(weight.shape[:2], dilation))
+        sizes = zip(self.padded_shape[1:3], grad_z.shape[1:3], stride, spans)
+        output_padding = tuple(size - (out - 1) * s - span for size, out, s, span in sizes)  # rows floor dropped
+        params = {"stride": stride, "padding": padding, "output_padding": output_padding, "dilation": dilation}
+        return ConvTranspose2d.apply(grad_z, weight, **params, groups=self.groups)
+
+    def weight_gradient_op(self, x: Tensor, grad_z: Tensor, kernel: Pair) -> Tensor:
+        """`weight_gradient` as a recorded conv2d_weight (differentiable again)."""
+        stride, padding, dilation, _ = self.geometry
+        params = {"stride": stride, "padding": padding, "dilation": dilation, "groups": self.groups}
+        return Conv2dWeight.apply(x, grad_z, kernel=kernel, **params)
+
+    def conv_vjp(self, grad_z: Tensor) -> tuple[Tensor | None, Tensor | None]:
+        """`convolve_backward` with Tensor ops: (gradient of x, gradient of weight), for create_graph."""
+        x, weight = self.parents[:2]
+        grad_x = self.input_gradient_op(grad_z, weight) if self.needs_input_grad[0] else None
+        grad_w = self.weight_gradient_op(x, grad_z, weight.shape[:2]) if self.needs_input_grad[1] else None
         return grad_x, grad_w
 
 
@@ -207,6 +244,9 @@ class Conv2d(ConvCore):
         grad2 = grad.reshape(-1, grad.shape[3])
         return *self.convolve_backward(grad2), *bias_gradient(self, grad2)
 
+    def vjp(self, grad, out):
+        return *self.conv_vjp(grad), *bias_gradient(self, grad.reshape(-1, grad.shape[3]))
+
 
 @register(Conv2d)
 def conv2d(
@@ -249,6 +289,20 @@ class Conv2dReluMaxPool2d(ConvCore):
         for grad_block, hit in zip(grad_blocks, first_max_masks(self.blocks, self.pooled)):  # pool * pool offsets
             np.multiply(grad_pooled, hit, out=grad_block)
         return *self.convolve_backward(grad_blocks.reshape(-1, grad.shape[3])), *bias_gradient(self, grad_pooled)
+
+    def vjp(self, grad, out):
+        """The same routing with Tensor ops and constant masks (ReLU's and each window's first
+        maximum), then conv2d's differentiable gradients on the whole conv output's gradient."""
+        (n, hp, wp, c), p = grad.shape, self.geometry[3]
+        hits = np.stack(list(first_max_masks(self.blocks, self.pooled))).astype(grad.dtype)  # (p * p, M, C)
+        grad_pooled = grad.reshape(-1, c) * self.active.astype(grad.dtype)
+        grad_blocks = (grad_pooled.reshape(1, -1, c) * hits).reshape(p, p, n, hp, wp, c)
+        image = grad_blocks.permute(2, 3, 0, 4, 1, 5).reshape(n, hp * p, wp * p, c)  # im2col order -> (N, H, W, C)
+        (stride, _, dilation, _), kernel = self.geometry, self.parents[1].shape[:2]
+        sizes = zip(self.padded_shape[1:3], kernel, stride, dilation)
+        out_h, out_w = (output_size(*size) for size in sizes)  # the conv output, before the floor of the pool
+        grad_z = image.pad(((0, 0), (0, out_h - hp * p), (0, out_w - wp * p), (0, 0)))
+        return *self.conv_vjp(grad_z), *bias_gradient(self, grad_pooled)
 
 
 @register(Conv2dReluMaxPool2d)
@@ -300,8 +354,16 @@ class ConvTranspose2d(ConvCore):
         if self.needs_input_grad[0] or self.needs_input_grad[1]:
             grad_x = self.convolve(grad, weight, stride, padding, dilation, groups).reshape(x.shape)
         if self.needs_input_grad[1]:
-            grad_w = ungroup(grouped_product(self.cols, by_group(x.reshape(-1, x.shape[3]), groups)))
-            grad_w = grad_w.reshape(weight.shape)
+            grad_w = self.weight_gradient(self.cols, x.reshape(-1, x.shape[3]), weight.shape)
+        return grad_x, grad_w, *bias_gradient(self, grad.reshape(-1, grad.shape[3]))
+
+    def vjp(self, grad, out):
+        """conv2d of the upstream gradient (for x) and conv2d_weight with x as the output gradient
+        (for the weight), as recorded ops."""
+        (x, weight), params = self.parents[:2], dict(self.params)
+        del params["output_padding"]
+        grad_x = Conv2d.apply(grad, weight, **params) if self.needs_input_grad[0] else None
+        grad_w = Conv2dWeight.apply(grad, x, kernel=weight.shape[:2], **params) if self.needs_input_grad[1] else None
         return grad_x, grad_w, *bias_gradient(self, grad.reshape(-1, grad.shape[3]))
 
 
@@ -343,3 +405,64 @@ def conv_transpose2d(
         raise ValueError(f"{fn}: the output would be {out_h}x{out_w}: `padding` ({ph}, {pw}) is too large")
     params = {"stride": stride, "padding": ((ph, ph), (pw, pw)), "output_padding": output_padding}
     return ConvTranspose2d.apply(*inputs, **params, dilation=dilation, groups=groups)
+
+
+class Conv2dWeight(ConvCore):
+    """conv2d's weight gradient as an op of its own, so that it can be differentiated again: it is
+    bilinear in (x, grad_output), <w, conv2d_weight(x, g)> = <conv2d(x, w), g>, so its gradients are
+    conv_transpose2d(g, w_bar) for x and conv2d(x, w_bar) for grad_output."""
+
+    def forward(self, x, grad_output, kernel=(1, 1), stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1),
+                groups=1):  # fmt: skip
+        self.cols = self.patches(x, kernel, stride, padding, dilation, groups)
+        self.grad_z = grad_output.reshape(-1, grad_output.shape[3])
+        return self.weight_gradient(self.cols, self.grad_z, (*kernel, x.shape[3] // groups, grad_output.shape[3]))
+
+    def backward(self, grad):
+        grad_x = self.input_gradient(grad, self.grad_z) if self.needs_input_grad[0] else None
+        grad_out = None
+        if self.needs_input_grad[1]:
+            grad_out = self.product(self.cols, grad).reshape(self.parents[1].shape)
+        return grad_x, grad_out
+
+    def vjp(self, grad, out):
+        x, grad_output = self.parents
+        params = {k: v for k, v in self.params.items() if k != "kernel"}
+        grad_x = self.input_gradient_op(grad_output, grad) if self.needs_input_grad[0] else None
+        grad_out = Conv2d.apply(x, grad, **params) if self.needs_input_grad[1] else None
+        return grad_x, grad_out
+
+
+@register(Conv2dWeight)
+def conv2d_weight(
+    x: Any, grad_output: Any, kernel_size: Any, stride: Any = 1, padding: Any = 0, dilation: Any = 1, groups: int = 1
+) -> Tensor:
+    """The gradient of conv2d's weight, as PyTorch's torch.nn.grad.conv2d_weight (channels-last).
+
+    x: (N, H, W, C_in), the conv's input; grad_output: (N, H_out, W_out, C_out), the gradient of its
+    output; kernel_size, stride, padding, dilation, groups: the conv's (as in conv2d).
+    Returns (kh, kw, C_in // groups, C_out): d<conv2d(x, w), grad_output>/dw. It is differentiable
+    (twice and more): conv2d's gradients under create_graph=True are built from it.
+    """
+    fn = "conv2d_weight"
+    x, grad_output = image(fn, x), image(fn, grad_output, "grad_output")
+    kernel = check_pair(fn, "kernel_size", kernel_size, minimum=1)
+    stride = check_pair(fn, "stride", stride, minimum=1)
+    dilation = check_pair(fn, "dilation", dilation, minimum=1)
+    groups = check_int(fn, "groups", groups, minimum=1)
+    padding = conv_padding(fn, padding, kernel, stride, dilation)
+    for name, channels in (("x", x.shape[3]), ("grad_output", grad_output.shape[3])):
+        if channels % groups:
+            raise ValueError(f"{fn}: `{name}` has {channels} channels, not divisible by `groups`={groups}")
+    sizes = zip(x.shape[1:3], padding, kernel, stride, dilation)
+    out_hw = tuple(output_size(size + sum(pad), k, s, d) for size, pad, k, s, d in sizes)
+    if min(out_hw) < 1:
+        raise ValueError(f"{fn}: kernel {kernel} (dilation {dilation}) is larger than x {x.shape} padded by {padding}")
+    expected = (x.shape[0], *out_hw, grad_output.shape[3])
+    if grad_output.shape != expected:
+        raise ValueError(
+            f"{fn}: `grad_output` must have conv2d's output shape {expected} for x {x.shape} with kernel {kernel}, "
+            f"stride {stride}, padding {padding}, dilation {dilation}; got {grad_output.shape}"
+        )
+    params = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
+    return Conv2dWeight.apply(x, grad_output, kernel=kernel, **params)

@@ -14,6 +14,7 @@ from ..autograd import Op
 from ..checks import check_pair, describe
 from ..tensor import Tensor
 from .arguments import image
+from .conv import conv_transpose2d
 from .registry import register
 from .windows import (
     first_max_masks,
@@ -39,6 +40,18 @@ def pool_arguments(fn: str, x: Any, kernel_size: Any, stride: Any, padding: Any)
     if kernel[0] > h or kernel[1] > w:
         raise ValueError(f"{fn}: kernel {kernel[0]}x{kernel[1]} is larger than the padded input {h}x{w}")
     return x, {"kernel": kernel, "stride": stride, "padding": padding}
+
+
+def spread(ctx: Op, pieces: Tensor, weight: np.ndarray) -> Tensor:
+    """Add window values back onto the input's pixels with Tensor ops (for create_graph): a
+    transposed depthwise conv of `pieces` (N, H_out, W_out, C * m), m values per window and channel,
+    with the constant `weight` (kh, kw, 1, C * m) choosing where each lands; padding is cropped."""
+    kernel, stride, padding = ctx.params["kernel"], ctx.params["stride"], ctx.params["padding"]
+    sizes = zip(ctx.parents[0].shape[1:3], padding, pieces.shape[1:3], stride, kernel)
+    output_padding = tuple(size + 2 * pad - (out - 1) * s - k for size, pad, out, s, k in sizes)  # rows floor dropped
+    groups = ctx.parents[0].shape[3]
+    weight = weight.astype(pieces.dtype)
+    return conv_transpose2d(pieces, weight, None, stride, padding, output_padding, groups=groups)
 
 
 def both_sides(padding: tuple[int, int]) -> tuple[tuple[int, int], tuple[int, int]]:
@@ -71,6 +84,15 @@ class MaxPool2d(Op):
             grad_x[window] += grad * hit
         return unpad_image(grad_x, self.padding)
 
+    def vjp(self, grad, out):
+        """The same routing, linear in `grad` with constant masks: the kh * kw masked copies of `grad`
+        (channel c, offset k at channel c * kh * kw + k) spread by one-hot kernels."""
+        windows = [window for _, _, window in self.offsets]
+        hits = np.stack(list(first_max_masks((self.x[w] for w in windows), self.out))).astype(grad.dtype)
+        (kh, kw), (n, h, w, c), taps = self.params["kernel"], grad.shape, len(windows)
+        pieces = (grad.reshape(1, n, h, w, c) * hits).permute(1, 2, 3, 4, 0).reshape(n, h, w, c * taps)
+        return spread(self, pieces, np.tile(np.eye(taps).reshape(kh, kw, 1, taps), (1, 1, 1, c)))
+
 
 @register(MaxPool2d)
 def max_pool2d(x: Any, kernel_size: Any = 2, stride: Any = None, padding: Any = 0) -> Tensor:
@@ -100,6 +122,10 @@ class AvgPool2d(Op):
         kh, kw = self.kernel
         share = np.broadcast_to(grad / self.counts, (kh, kw, *grad.shape))
         return unpad_image(scatter_windows(share, self.padded_shape, self.stride), self.padding)
+
+    def vjp(self, grad, out):
+        """The same spread with Tensor ops: a transposed depthwise conv with a kernel of ones."""
+        return spread(self, grad / self.counts, np.ones((*self.kernel, 1, grad.shape[3])))
 
 
 @register(AvgPool2d)
