@@ -66,9 +66,14 @@ def bce_with_logits(desc: str, logits: np.ndarray, target: np.ndarray, constant:
 
 def hinge(desc: str, scores: np.ndarray, target: np.ndarray, margin=1.0, reduction="mean") -> Sample:
     def ref(s):
-        labels = _torch().as_tensor(target if target.ndim == 1 else target.argmax(1))
-        # PyTorch's multi_margin_loss is Weston-Watkins divided by the number of classes.
-        return _tf().multi_margin_loss(s, labels, margin=margin, reduction=reduction) * s.shape[1]
+        labels = _torch().as_tensor(target if target.ndim == 1 else target.argmax(1))[:, None]
+        # Weston-Watkins from differentiable torch ops: PyTorch's multi_margin_loss (the same loss
+        # divided by the number of classes) has no double backward. It still checks the values.
+        per_sample = (margin + s - s.gather(1, labels)).clamp(min=0).scatter(1, labels, 0.0).sum(1)
+        losses = {"mean": per_sample.mean(), "sum": per_sample.sum(), "none": per_sample}[reduction]
+        official = _tf().multi_margin_loss(s.detach(), labels[:, 0], margin=margin, reduction=reduction)
+        _torch().testing.assert_close(losses.detach(), official * s.shape[1])
+        return losses
 
     return Sample(desc, (scores,), {"target": target, "margin": margin, "reduction": reduction}, ref)
 

@@ -14,7 +14,10 @@ from .registry import register
 
 
 class MatMul(Op):
-    """a @ b with NumPy's rules: 1-D operands are vectors, leading axes broadcast as a batch."""
+    """a @ b with NumPy's rules: 1-D operands are vectors, leading axes broadcast as a batch.
+
+    Its backward is written with operations that are also Tensor ops (`@`, `.reshape`,
+    `.transpose`, `.sum`), so the default `vjp` runs it on Tensors: differentiable again."""
 
     def forward(self, a, b):
         self.a, self.b = a, b
@@ -23,15 +26,20 @@ class MatMul(Op):
     def backward(self, grad):
         a, b = self.a, self.b
         # Vectors as matrices: a (k,) as (1, k), b (k,) as (k, 1); grad gets the axes they dropped.
-        a2 = a[None, :] if a.ndim == 1 else a
-        b2 = b[:, None] if b.ndim == 1 else b
+        a2 = a.reshape(1, -1) if a.ndim == 1 else a
+        b2 = b.reshape(-1, 1) if b.ndim == 1 else b
         grad2 = grad.reshape(grad.shape[: grad.ndim - (a.ndim > 1) - (b.ndim > 1)] + (a2.shape[-2], b2.shape[-1]))
         grad_a = grad_b = None
         if self.needs_input_grad[0]:
-            grad_a = sum_to_shape(grad2 @ np.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
+            grad_a = sum_to_shape(grad2 @ _swap_last(b2), a2.shape).reshape(a.shape)
         if self.needs_input_grad[1]:
-            grad_b = sum_to_shape(np.swapaxes(a2, -1, -2) @ grad2, b2.shape).reshape(b.shape)
+            grad_b = sum_to_shape(_swap_last(a2) @ grad2, b2.shape).reshape(b.shape)
         return grad_a, grad_b
+
+
+def _swap_last(a):
+    """`a` (an array or a Tensor) with its last two axes swapped."""
+    return a.transpose(*range(a.ndim - 2), a.ndim - 1, a.ndim - 2)
 
 
 @register(MatMul)
@@ -81,6 +89,22 @@ class Linear(Op):
         if len(self.needs_input_grad) == 2:
             return grad_x, grad_w
         return grad_x, grad_w, column_sums(grad) if self.needs_input_grad[2] else None
+
+    def vjp(self, grad, out):
+        """`backward` with Tensor ops (matmuls on the rows), so it can be differentiated again."""
+        x, weight = self.parents[:2]
+        if grad.ndim != 2:
+            grad = grad.reshape(-1, weight.shape[1])
+        grad_x = grad_w = grad_b = None
+        if self.needs_input_grad[0]:
+            grad_x = (grad @ weight.T).reshape(x.shape)
+        if self.needs_input_grad[1]:
+            grad_w = (x if x.ndim == 2 else x.reshape(-1, x.shape[-1])).T @ grad
+        if len(self.needs_input_grad) == 2:
+            return grad_x, grad_w
+        if self.needs_input_grad[2]:
+            grad_b = grad.sum(axis=0)
+        return grad_x, grad_w, grad_b
 
 
 @register(Linear)

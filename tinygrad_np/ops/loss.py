@@ -78,10 +78,19 @@ def _upstream(grad: np.ndarray, count: int, reduction: str) -> np.ndarray:
     return grad / count if reduction == "mean" else grad
 
 
-def _per_row(grad: np.ndarray, n: int, reduction: str) -> np.ndarray:
-    """The upstream gradient of per-row losses, shaped to scale rows of (N, K): a column for "none"."""
-    upstream = _upstream(grad, n, reduction)
+def _per_row(grad: np.ndarray, count: int, reduction: str) -> np.ndarray:
+    """The upstream gradient of per-row losses ("mean" divides by `count`), shaped to scale rows
+    of (N, K): a column for "none"."""
+    upstream = _upstream(grad, count, reduction)
     return upstream[:, None] if reduction == "none" else upstream
+
+
+def _one_hot(classes: np.ndarray, k: int, value: Any, dtype: Any) -> np.ndarray:
+    """(N, K) zeros with `value` (a number or one per row) at each row's class: a constant mask
+    that picks (or scatters to) the class entries by multiplication, in both backward orders."""
+    picked = np.zeros((len(classes), k), dtype=dtype)
+    picked[np.arange(len(classes)), classes] = value
+    return picked
 
 
 def _check_label_smoothing(fn: str, value: Any) -> float:
@@ -130,6 +139,24 @@ class CrossEntropy(Op):
         grad_target = -(1 - smoothing) * self.log_probs * upstream if self.needs_input_grad[1] else None
         return grad_logits, grad_target
 
+    def vjp(self, grad, out):
+        """`backward` with Tensor ops: softmax and log_softmax recomputed from the logits input, the
+        class targets a constant one-hot mask, so it can be differentiated again."""
+        logits, smoothing = self.parents[0], self.smoothing
+        n, k = logits.shape
+        upstream = _per_row(grad, n, self.reduction)
+        probs = logits.softmax(axis=1)
+        if len(self.parents) == 1:
+            return (probs - (_one_hot(self.target, k, 1 - smoothing, logits.dtype) + smoothing / k)) * upstream
+        target = self.parents[1]
+        if smoothing:
+            target = target * (1 - smoothing) + smoothing / k
+        grad_logits = (probs * target.sum(axis=1, keepdims=True) - target) * upstream
+        grad_target = None
+        if self.needs_input_grad[1]:
+            grad_target = -(1 - smoothing) * logits.log_softmax(axis=1) * upstream
+        return grad_logits, grad_target
+
 
 @register(CrossEntropy)
 def cross_entropy(logits: Any, target: Any, reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
@@ -158,15 +185,15 @@ class NLLLoss(Op):
 
     def forward(self, log_probs, target, ignore_index=-100, reduction="mean"):
         keep = target != ignore_index
-        self.rows, self.classes = np.arange(len(target)), np.where(keep, target, 0)
+        self.classes = np.where(keep, target, 0)
         self.sign = -keep.astype(log_probs.dtype)  # -1 per counted sample, 0 per ignored one
-        self.shape, self.count, self.reduction = log_probs.shape, int(keep.sum()), reduction
-        return _reduce(self.sign * log_probs[self.rows, self.classes], reduction, self.count)
+        self.k, self.count, self.reduction = log_probs.shape[1], int(keep.sum()), reduction
+        return _reduce(self.sign * log_probs[np.arange(len(target)), self.classes], reduction, self.count)
 
     def backward(self, grad):
-        local = np.zeros(self.shape, dtype=self.sign.dtype)
-        local[self.rows, self.classes] = self.sign * _upstream(grad, self.count, self.reduction)
-        return local
+        # Linear in grad with a constant mask: the default vjp runs it on Tensors (zero second order).
+        picked = _one_hot(self.classes, self.k, self.sign, self.sign.dtype)
+        return picked * _per_row(grad, self.count, self.reduction)
 
 
 @register(NLLLoss)
@@ -201,7 +228,14 @@ class MSELoss(Op):
         return _reduce(np.square(self.diff), reduction)
 
     def backward(self, grad):
-        local = 2 * self.diff * _upstream(grad, self.diff.size, self.reduction)
+        return self._grads(grad, self.diff)
+
+    def vjp(self, grad, out):
+        """`backward` with the difference recomputed from the input Tensors (differentiable again)."""
+        return self._grads(grad, self.parents[0] - self.parents[1])
+
+    def _grads(self, grad, diff):
+        local = 2 * diff * _upstream(grad, diff.size, self.reduction)
         return local, -local if self.needs_input_grad[1] else None
 
 
@@ -219,27 +253,42 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Tensor:
     return MSELoss.apply(input, target, reduction=reduction)
 
 
+def _softplus_neg(x):
+    """log(1 + exp(-x)), stable for any x; NumPy calls that are Tensor ops, so `x` may be either."""
+    return np.log1p(np.exp(-np.abs(x))) + np.maximum(-x, 0)
+
+
 class BCEWithLogits(Op):
     """Sigmoid and binary cross-entropy fused on logits x, in PyTorch's stable form:
     (1 - t) x + l (log1p(exp(-|x|)) + max(-x, 0)) with l = (pos_weight - 1) t + 1, times weight."""
 
     def forward(self, logits, target, weight=None, pos_weight=None, reduction="mean"):
-        softplus_neg = np.log1p(np.exp(-np.abs(logits))) + np.maximum(-logits, 0)  # log(1 + exp(-x))
-        log_weight = 1 if pos_weight is None else (pos_weight - 1) * target + 1
+        self.weight, self.pos_weight, self.reduction = weight, pos_weight, reduction
+        softplus_neg, log_weight = _softplus_neg(logits), self._log_weight(target)
         losses = (1 - target) * logits + log_weight * softplus_neg
         if weight is not None:
             losses = losses * weight
         self.logits, self.target, self.softplus_neg, self.log_weight = logits, target, softplus_neg, log_weight
-        self.weight, self.pos_weight, self.reduction = weight, pos_weight, reduction
         return _reduce(losses, reduction)
 
+    def _log_weight(self, target):
+        """l = (pos_weight - 1) t + 1, the weight of log(1 + exp(-x)) (1 without pos_weight)."""
+        return 1 if self.pos_weight is None else (self.pos_weight - 1) * target + 1
+
     def backward(self, grad):
-        logits, softplus_neg = self.logits, self.softplus_neg
+        return self._grads(grad, self.logits, self.target, self.softplus_neg, self.log_weight)
+
+    def vjp(self, grad, out):
+        """`backward` with log(1 + exp(-x)) and l recomputed from the input Tensors (differentiable again)."""
+        logits, target = self.parents
+        return self._grads(grad, logits, target, _softplus_neg(logits), self._log_weight(target))
+
+    def _grads(self, grad, logits, target, softplus_neg, log_weight):
         upstream = _upstream(grad, logits.size, self.reduction)
         if self.weight is not None:
             upstream = upstream * self.weight
         sigmoid_neg = np.exp(-(softplus_neg + logits))  # sigmoid(-x) = exp(-log(1 + exp(x))), never overflows
-        grad_logits = ((1 - self.target) - self.log_weight * sigmoid_neg) * upstream
+        grad_logits = ((1 - target) - log_weight * sigmoid_neg) * upstream
         grad_target = None
         if self.needs_input_grad[1]:
             local = -logits if self.pos_weight is None else (self.pos_weight - 1) * softplus_neg - logits
