@@ -55,7 +55,7 @@ class _BatchNorm(Module):
         if self.track_running_stats:
             stats = (self.running_mean, self.running_var)
             if self.training:
-                self.num_batches_tracked.data = self.num_batches_tracked.data + 1
+                self.num_batches_tracked.data += 1  # in place: a 0-D array, as PyTorch's
                 if momentum is None:
                     momentum = 1.0 / float(self.num_batches_tracked.data)
         affine = (self.weight, self.bias) if self.affine else (None, None)
