@@ -28,11 +28,14 @@ class _Normalize(Op):
 
     def normalize(self, x, affine, eps, mean=None, var=None):
         self.batch_stats = mean is None
-        if self.batch_stats:
+        if self.batch_stats:  # one pass for the mean, one for the variance of the centered values
             mean = self.mean = x.mean(axis=self.stats, keepdims=True)
-            var = self.var = x.var(axis=self.stats, keepdims=True)
+            centered = x - mean
+            var = self.var = np.square(centered).mean(axis=self.stats, keepdims=True)
+        else:
+            centered = x - mean.astype(x.dtype)
         self.inv_std = (1 / np.sqrt(var + eps)).astype(x.dtype)
-        self.xhat = (x - mean.astype(x.dtype)) * self.inv_std
+        self.xhat = np.multiply(centered, self.inv_std, out=centered)
         self.weight = affine[0] if affine else None
         if not affine:
             return self.xhat
