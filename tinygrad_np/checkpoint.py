@@ -37,7 +37,7 @@ def save_arrays(path: str | os.PathLike, arrays: Mapping[str, np.ndarray], metad
     safetensors, any other as `.npz` (no suffix is appended). Returns the path written."""
     if is_safetensors(path):
         header = None if metadata is None else {key: json.dumps(value) for key, value in metadata.items()}
-        contiguous = {name: np.ascontiguousarray(a) for name, a in arrays.items()}
+        contiguous = {name: np.require(a, requirements="C") for name, a in arrays.items()}  # 0-D stays 0-D
         data = safetensors.numpy.save(contiguous, metadata=header)
         with atomic_open(path, "save") as f:
             f.write(data)

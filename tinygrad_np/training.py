@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import time
 import warnings
-from collections.abc import Callable
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple
 
@@ -14,11 +14,13 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from . import functional as F
+from . import rng
 from .anomaly import detect_anomaly as anomaly_mode
 from .autograd import no_grad
 from .checkpoint import CheckpointError, check_state, differences, load_training, save_training
 from .checks import check_choice, check_int, check_number, class_targets, describe
 from .optim import OPTIMIZERS, NonFiniteUpdateError, Optimizer, make_optimizer
+from .optim.lr_scheduler import LRScheduler, ReduceLROnPlateau
 from .tensor import Tensor
 
 LOSSES: dict[str, Callable[[Tensor, np.ndarray], Tensor]] = {
@@ -79,12 +81,26 @@ def check_labels(fn: str, y: Any, n: int, num_classes: int) -> np.ndarray:
     return class_targets(fn, y, n, num_classes, allow_probabilities=False, name="y")
 
 
-def _num_classes(model: Callable[[Tensor], Tensor], X: np.ndarray, fn: str) -> int:
-    """Run one sample through the model: validates the input shape early; gives K."""
+@contextmanager
+def mode(model: Any, training: bool) -> Iterator[None]:
+    """Run a block with `model` (and every sub-module) in training or evaluation mode, then put back
+    the mode each module had. A plain function (not a Module) has no mode: nothing changes."""
+    found = model.modes() if hasattr(model, "modes") else []
+    for module, _ in found:
+        module.training = training
+    try:
+        yield
+    finally:
+        for module, was in found:
+            module.training = was
+
+
+def _probe(model: Callable[[Tensor], Tensor], X: np.ndarray, fn: str) -> Tensor:
+    """The scores of the first sample, in evaluation mode: validates the input shape early; gives K."""
     if hasattr(model, "check_input"):
         model.check_input(fn, X.shape)
     try:
-        with no_grad():
+        with no_grad(), mode(model, False):
             scores = model(Tensor(X[:1]))
     except (ValueError, TypeError) as err:
         raise type(err)(f"{fn}: `X` of shape {X.shape} does not fit the model: {err}") from None
@@ -96,7 +112,30 @@ def _num_classes(model: Callable[[Tensor], Tensor], X: np.ndarray, fn: str) -> i
         )
     if scores.ndim != 2:
         raise ValueError(f"{fn}: the model must return scores (N, K), it returned shape {scores.shape}")
-    return scores.shape[1]
+    return scores
+
+
+def _num_classes(model: Callable[[Tensor], Tensor], X: np.ndarray, fn: str) -> int:
+    return _probe(model, X, fn).shape[1]
+
+
+def _warn_if_probabilities(model: Any, scores: Tensor) -> None:
+    """Cross-entropy applies softmax itself: a model whose output already is one (rows of
+    probabilities) would apply it twice and train badly. Warn once, naming the layer."""
+    p = scores.data
+    if not (np.all(p >= 0) and np.allclose(p.sum(axis=1), 1, atol=1e-4)):
+        return
+    named = [(n, m) for n, m in model.named_modules() if "softmax" in m.label().lower()] if hasattr(
+        model, "named_modules"
+    ) else []  # fmt: skip
+    where = f"its layer {named[-1][0]!r} ({named[-1][1].label()})" if named else "its output"
+    warnings.warn(
+        f"fit: the model's output is already a softmax ({where}), and loss='cross_entropy' applies softmax "
+        "itself: it would be applied twice, and training suffers. Return scores (logits) from forward, e.g. "
+        "Dense(..., activation='none'), and use predict_proba for probabilities (Sequential and CNN leave a "
+        "final softmax layer to the loss themselves)",
+        stacklevel=3,
+    )
 
 
 def _batches(n: int, batch_size: int, order: np.ndarray | None = None):
@@ -108,13 +147,14 @@ def _batches(n: int, batch_size: int, order: np.ndarray | None = None):
 def evaluate(
     model: Callable[[Tensor], Tensor], X: Any, y: Any, loss: str = "cross_entropy", batch_size: int = 500
 ) -> Evaluation:
-    """Accuracy and mean loss of `model` on (X, y), in batches, without recording a graph."""
+    """Accuracy and mean loss of `model` on (X, y), in batches, in evaluation mode (the mode found is
+    restored), without recording a graph."""
     X = check_features("evaluate", X)
     loss = check_choice("evaluate", "loss", loss.replace("-", "_"), LOSSES)
     batch_size = check_int("evaluate", "batch_size", batch_size, minimum=1)
     labels = check_labels("evaluate", y, len(X), _num_classes(model, X, "evaluate"))
     correct, total_loss = 0, 0.0
-    with no_grad():
+    with no_grad(), mode(model, False):
         for idx in _batches(len(X), batch_size):
             scores = model(Tensor(X[idx]))
             total_loss += LOSSES[loss](scores, labels[idx], reduction="sum").item()
@@ -123,10 +163,11 @@ def evaluate(
 
 
 def predict_scores(model: Callable[[Tensor], Tensor], X: Any, batch_size: int = 500) -> np.ndarray:
-    """The model's scores for every row of X, in batches, without recording a graph."""
+    """The model's scores for every row of X, in batches, in evaluation mode (the mode found is
+    restored), without recording a graph."""
     X = check_features("predict", X)
     _num_classes(model, X, "predict")
-    with no_grad():
+    with no_grad(), mode(model, False):
         return np.concatenate([model(Tensor(X[idx])).data for idx in _batches(len(X), batch_size)])
 
 
@@ -139,40 +180,170 @@ def _culprit(err: NonFiniteUpdateError, optimizer: Optimizer, named: list[tuple[
     return f"the update (lr * gradient) of {name}" if err.gradient_finite else f"the gradient of {name}"
 
 
-def _snapshot(model: Any, optimizer: Optimizer) -> tuple[dict, dict]:
-    return model.state_dict(), {k: v.copy() for k, v in optimizer.state().items()}
+@dataclass
+class _Run:
+    """Everything an epoch of training needs, checked once by `_prepare`."""
+
+    model: Any
+    X: np.ndarray
+    targets: np.ndarray
+    labels: np.ndarray
+    batch_size: int
+    loss_name: str
+    optimizer: Optimizer
+    scheduler: LRScheduler | None
+    seed: int | None
+    epochs: int
+    validation_data: tuple[Any, Any] | None
+    verbose: int
+    detect_anomaly: bool
+    settings: dict  # what a checkpoint records of this run: `metadata` and the training settings
+    named: list[tuple[str, Tensor]] = field(default_factory=list)
 
 
-def _restore(model: Any, optimizer: Optimizer, params: dict, optim_state: dict, source: str) -> None:
-    """Put parameters and optimizer state back, after checking every name and shape."""
-    check_state("load", repr(source), optim_state, {k: v.shape for k, v in optimizer.state().items()})
-    model.set_parameters(params, source)
-    optimizer.load_state(optim_state)
+class _Checkpoints:
+    """A run's safety net: resumes from a checkpoint, saves one after every epoch (model with buffers,
+    optimizer, scheduler, the library's random state, history), and on Ctrl-C puts everything back
+    to the last complete epoch."""
 
+    def __init__(self, run: _Run, path: str | os.PathLike | None, resume_from: str | os.PathLike | None) -> None:
+        self.run, self.path, self.resume_from = run, path, resume_from
+        self.history, self.completed = History(), 0
+        self.last_good = self._snapshot()
 
-def _resume(model: Any, optimizer: Optimizer, path: str | os.PathLike, run: dict, epochs: int) -> tuple[History, int]:
-    """Load a training checkpoint into model and optimizer after checking it continues this run
-    (same training settings and metadata; fewer epochs done than asked); (history so far, next epoch)."""
-    params, optim_state, meta = load_training(path)
-    try:
-        history, done = History(**meta["history"]), int(meta["epoch"])
-    except (KeyError, TypeError, ValueError) as err:
-        raise CheckpointError(f"load: the metadata of {os.fspath(path)!r} is incomplete: {err!r}") from None
-    recorded = {"training": meta.get("training", {}), "metadata": meta.get("metadata", {})}
-    changed = [d for part in run for d in differences(recorded[part], run[part])]
-    if changed:
-        raise CheckpointError(
-            f"fit: cannot resume from {os.fspath(path)!r}: this run differs from the one it holds in "
-            f"{'; '.join(changed)}. Resume with the checkpoint's settings (only `epochs` may grow), "
-            "or start a new run"
+    def _snapshot(self) -> tuple[dict, dict, dict]:
+        run = self.run
+        extra = {"rng": rng.get_state()}
+        if run.scheduler is not None:
+            extra["scheduler"] = run.scheduler.state_dict()
+        return run.model.state_dict(), {k: v.copy() for k, v in run.optimizer.state().items()}, extra
+
+    def _restore(self, params: dict, optim_state: dict, extra: dict, source: str) -> None:
+        """Put model, optimizer, scheduler and random state back, after checking every name and shape."""
+        optimizer = self.run.optimizer
+        check_state("load", repr(source), optim_state, {k: v.shape for k, v in optimizer.state().items()})
+        self.run.model.set_parameters(params, source)
+        optimizer.load_state(optim_state)
+        if self.run.scheduler is not None:
+            self.run.scheduler.load_state_dict(extra["scheduler"])
+        if "rng" in extra:
+            rng.set_state(extra["rng"])
+
+    def resume(self) -> int:
+        """Load the checkpoint to resume from, if any, after checking it continues this run (same
+        settings and metadata; fewer epochs done than asked); returns the first epoch to train."""
+        if self.resume_from is None:
+            return 1
+        path, run = os.fspath(self.resume_from), self.run
+        params, optim_state, meta = load_training(path)
+        try:
+            history, done = History(**meta["history"]), int(meta["epoch"])
+        except (KeyError, TypeError, ValueError) as err:
+            raise CheckpointError(f"load: the metadata of {path!r} is incomplete: {err!r}") from None
+        recorded = {"training": meta.get("training", {}), "metadata": meta.get("metadata", {})}
+        changed = [d for part in run.settings for d in differences(recorded[part], run.settings[part])]
+        if changed:
+            raise CheckpointError(
+                f"fit: cannot resume from {path!r}: this run differs from the one it holds in "
+                f"{'; '.join(changed)}. Resume with the checkpoint's settings (only `epochs` may grow), "
+                "or start a new run"
+            )
+        if done >= run.epochs:
+            raise ValueError(
+                f"fit: {path!r} already holds {done} epoch{'s' * (done != 1)} and `epochs` is {run.epochs}: "
+                f"there is nothing to train; ask for more than {done} epochs to continue the run"
+            )
+        self._restore(params, optim_state, {k: meta[k] for k in ("scheduler", "rng") if k in meta}, path)
+        self.history, self.completed, self.last_good = history, done, self._snapshot()
+        if run.verbose:
+            print(f"resumed from {path} after epoch {done}", flush=True)
+        return done + 1
+
+    def epoch_done(self, epoch: int) -> None:
+        """Save the epoch just completed (to the file, if any) as the state Ctrl-C returns to."""
+        state = self._snapshot()
+        if self.path is not None:
+            meta = {"epoch": epoch, "history": asdict(self.history), **self.run.settings, **state[2]}
+            save_training(self.path, state[0], state[1], meta)
+        self.last_good, self.completed = state, epoch  # together: Ctrl-C restores what the file holds
+
+    def interrupted(self) -> TrainingInterrupted:
+        """After Ctrl-C: restore the last complete epoch; the error to raise, saying where it is saved."""
+        self._restore(*self.last_good, "the last complete epoch")
+        saved = self.path if self.path is not None and self.completed > 0 else None
+        where = f"saved in {os.fspath(saved)}; continue with resume=True" if saved else "not saved"
+        return TrainingInterrupted(
+            f"fit: interrupted during epoch {self.completed + 1}; the model is as after epoch {self.completed}, "
+            f"{where}",
+            saved,
         )
-    if done >= epochs:
-        raise ValueError(
-            f"fit: {os.fspath(path)!r} already holds {done} epoch{'s' * (done != 1)} and `epochs` is {epochs}: "
-            f"there is nothing to train; ask for more than {done} epochs to continue the run"
+
+
+def _prepare(model: Any, X: Any, y: Any, epochs: int, lr: float | None, options: dict) -> _Run:
+    """Check every argument of `fit` (named in its errors) and build the run."""
+    X = check_features("fit", X)
+    largest = float(np.abs(X).max())
+    if largest > 100:
+        warnings.warn(
+            f"fit: `X` has values up to {largest:g}; unscaled inputs (pixels 0-255) make training "
+            "stall or diverge: scale them, e.g. X / 255",
+            stacklevel=4,
         )
-    _restore(model, optimizer, params, optim_state, os.fspath(path))
-    return history, done + 1
+    epochs = check_int("fit", "epochs", epochs, minimum=1)
+    batch_size = check_int("fit", "batch_size", options["batch_size"], minimum=1)
+    loss_name = check_choice("fit", "loss", str(options["loss"]).replace("-", "_"), LOSSES)
+    seed = options["seed"]
+    if seed is not None:
+        seed = check_int("fit", "seed", seed, minimum=0)
+    metadata = options["metadata"]
+    if metadata is not None and not isinstance(metadata, dict):
+        raise TypeError(f"fit: `metadata` must be a dict (JSON-able), got {describe(metadata)}")
+    optimizer, scheduler = _optimizer(model, lr, options["optimizer"], options["scheduler"])
+    scores = _probe(model, X, "fit")
+    if loss_name == "cross_entropy":
+        _warn_if_probabilities(model, scores)
+    labels = check_labels("fit", y, len(X), scores.shape[1])
+    validation_data = options["validation_data"]
+    if validation_data is not None:
+        if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
+            raise TypeError(f"fit: `validation_data` must be a pair (X_val, y_val), got {describe(validation_data)}")
+        val_X = check_features("fit", validation_data[0])
+        check_labels("fit", validation_data[1], len(val_X), scores.shape[1])
+    optimizer_name = options["optimizer"] if isinstance(options["optimizer"], str) else repr(optimizer)
+    training = {"loss": loss_name, "optimizer": optimizer_name or "sgd", "lr": optimizer.lr,
+                "batch_size": batch_size, "seed": seed, "train_samples": len(X)}  # fmt: skip
+    if scheduler is not None:
+        training["scheduler"] = repr(scheduler)
+    return _Run(
+        model, X, np.eye(scores.shape[1], dtype=X.dtype)[labels], labels, batch_size, loss_name, optimizer, scheduler,
+        seed, epochs, validation_data, options["verbose"], options["detect_anomaly"],
+        # metadata first: a different data set is the difference to name first
+        {"metadata": metadata or {}, "training": training}, list(model.named_parameters()),
+    )  # fmt: skip
+
+
+def _optimizer(model: Any, lr: float | None, optimizer: Any, scheduler: Any) -> tuple[Optimizer, LRScheduler | None]:
+    """The optimizer fit trains with (built by name, or given) and the scheduler driving it, if any."""
+    if scheduler is not None:
+        if not isinstance(scheduler, LRScheduler):
+            raise TypeError(
+                "fit: `scheduler` must be a tinygrad_np.optim.lr_scheduler scheduler (StepLR, OneCycleLR, ...), "
+                f"got {describe(scheduler)}"
+            )
+        if optimizer is None:
+            optimizer = scheduler.optimizer
+        if optimizer is not scheduler.optimizer:
+            raise ValueError(
+                f"fit: `scheduler` ({type(scheduler).__name__}) drives another optimizer than the one fit trains "
+                f"with ({optimizer!r}): build the scheduler on that optimizer and pass both (or only the scheduler)"
+            )
+    if isinstance(optimizer, Optimizer):
+        return optimizer, scheduler
+    optimizer = check_choice("fit", "optimizer", optimizer or "sgd", OPTIMIZERS)
+    if lr is None:
+        raise TypeError(f"fit: `lr` is needed to build the {optimizer!r} optimizer")
+    lr = check_number("fit", "lr", lr, minimum=0.0, exclusive=True)
+    return make_optimizer(optimizer, model.named_parameters(), lr), scheduler
 
 
 def fit(
@@ -180,10 +351,12 @@ def fit(
     X: Any,
     y: Any,
     epochs: int,
-    lr: float,
+    lr: float | None = None,
+    *,
     batch_size: int = 32,
     loss: str = "cross_entropy",
-    optimizer: str | Optimizer = "sgd",
+    optimizer: str | Optimizer | None = None,
+    scheduler: LRScheduler | None = None,
     seed: int | None = 0,
     validation_data: tuple[Any, Any] | None = None,
     verbose: int = 1,
@@ -192,135 +365,89 @@ def fit(
     metadata: dict | None = None,
     detect_anomaly: bool = False,
 ) -> History:
-    """Train `model` (a Module returning class scores) by mini-batch gradient descent.
+    """Train `model` (a Module returning class scores) by mini-batch gradient descent, in training
+    mode (the mode each module had is restored afterwards).
 
     y: class indices (N,) or one-hot rows; they are one-hot encoded for the loss.
-    loss: "cross_entropy" or "hinge", on the model's scores. optimizer: "sgd", "momentum",
-    "adam" or an Optimizer. batch_size=1 is per-sample SGD. seed fixes the shuffles (epoch e
-    uses the generator seeded with (seed, e), so a resumed run shuffles as an uninterrupted one).
-    checkpoint: a path saved atomically after every epoch (parameters and buffers, optimizer state,
-    history, the training settings and `metadata`, a JSON-able dict describing the run, e.g. its data):
-    `.safetensors` when the path ends so, else `.npz`.
-    resume=True continues from `checkpoint`; resume=PATH continues from PATH (and saves to
-    `checkpoint`, if given). A checkpoint continues only the run it holds: a different loss,
-    optimizer, lr, batch size, seed, number of training samples or `metadata` is refused naming
-    each difference, and so is `epochs` not above the epochs it holds. Ctrl-C restores the model
-    to the last complete epoch and raises TrainingInterrupted saying where it is saved. A non-finite
-    loss or gradient stops training before the step that would spoil the parameters
+    loss: "cross_entropy" or "hinge", on the model's scores. optimizer: "sgd" (the default),
+    "momentum", "adam" (each built with `lr`) or an Optimizer. scheduler: a learning-rate schedule
+    from `tinygrad_np.optim.lr_scheduler` on that optimizer, stepped after every epoch (OneCycleLR:
+    after every batch; ReduceLROnPlateau: with the validation loss, else the training loss).
+    batch_size=1 is per-sample SGD. seed fixes the shuffles (epoch e uses the generator seeded with
+    (seed, e), so a resumed run shuffles as an uninterrupted one).
+    checkpoint: a path saved atomically after every epoch (parameters and buffers, optimizer and
+    scheduler state, the library's random state (dropout), history, the training settings and
+    `metadata`, a JSON-able dict describing the run, e.g. its data): `.safetensors` when the path ends
+    so, else `.npz`. resume=True continues from `checkpoint`; resume=PATH continues from PATH (and
+    saves to `checkpoint`, if given). A checkpoint continues only the run it holds: a different loss,
+    optimizer, lr, scheduler, batch size, seed, number of training samples or `metadata` is refused
+    naming each difference, and so is `epochs` not above the epochs it holds. Ctrl-C restores the
+    model to the last complete epoch and raises TrainingInterrupted saying where it is saved. A
+    non-finite loss or gradient stops training before the step that would spoil the parameters
     (TrainingDivergedError); with detect_anomaly=True every op and gradient is checked, and the first
     NaN or infinity raises AnomalyError naming the op and the line that created it (slower: for
-    finding bugs).
-    Prints one line per epoch unless verbose=0; returns a History.
+    finding bugs). A model whose output is already a softmax, trained with cross-entropy, is warned
+    about (softmax would be applied twice). Prints one line per epoch unless verbose=0; returns a History.
     """
-    X = check_features("fit", X)
-    largest = float(np.abs(X).max())
-    if largest > 100:
-        warnings.warn(
-            f"fit: `X` has values up to {largest:g}; unscaled inputs (pixels 0-255) make training "
-            "stall or diverge: scale them, e.g. X / 255",
-            stacklevel=2,
-        )
-    epochs = check_int("fit", "epochs", epochs, minimum=1)
-    lr = check_number("fit", "lr", lr, minimum=0.0, exclusive=True)
-    batch_size = check_int("fit", "batch_size", batch_size, minimum=1)
-    loss_name = check_choice("fit", "loss", str(loss).replace("-", "_"), LOSSES)
-    if seed is not None:
-        seed = check_int("fit", "seed", seed, minimum=0)
+    options = {k: v for k, v in locals().items() if k not in ("model", "X", "y", "epochs", "lr")}
     if resume is True and checkpoint is None:
         raise ValueError("fit: resume=True needs `checkpoint`, the path to resume from")
-    resume_from = checkpoint if resume is True else resume or None
-    if metadata is not None and not isinstance(metadata, dict):
-        raise TypeError(f"fit: `metadata` must be a dict (JSON-able), got {describe(metadata)}")
-    optimizer_name = optimizer
-    if not isinstance(optimizer, Optimizer):
-        check_choice("fit", "optimizer", optimizer, OPTIMIZERS)
-        optimizer = make_optimizer(optimizer, model.named_parameters(), lr)
-        lr = optimizer.lr
-    else:
-        optimizer_name, lr = repr(optimizer), optimizer.lr
-    num_classes = _num_classes(model, X, "fit")
-    labels = check_labels("fit", y, len(X), num_classes)
-    if validation_data is not None:
-        if not (isinstance(validation_data, (tuple, list)) and len(validation_data) == 2):
-            raise TypeError(f"fit: `validation_data` must be a pair (X_val, y_val), got {describe(validation_data)}")
-        val_X = check_features("fit", validation_data[0])
-        check_labels("fit", validation_data[1], len(val_X), num_classes)
-    targets = np.eye(num_classes, dtype=X.dtype)[labels]  # one-hot, as the original design trains
-    named = list(model.named_parameters())
-    run = {
-        "metadata": metadata or {},  # first: a different data set is the difference to name first
-        "training": {"loss": loss_name, "optimizer": optimizer_name, "lr": lr, "batch_size": batch_size,
-                     "seed": seed, "train_samples": len(X)},
-    }  # fmt: skip
-    history, first_epoch = History(), 1
-    if resume_from is not None:
-        history, first_epoch = _resume(model, optimizer, resume_from, run, epochs)
-        if verbose:
-            print(f"resumed from {os.fspath(resume_from)} after epoch {first_epoch - 1}", flush=True)
-    last_good = _snapshot(model, optimizer)
-    completed = first_epoch - 1
-    try:
-        for epoch in range(first_epoch, epochs + 1):
-            order = np.random.default_rng(None if seed is None else [seed, epoch]).permutation(len(X))
-            start = time.perf_counter()
-            with anomaly_mode() if detect_anomaly else nullcontext():
-                mean_loss, accuracy = _train_epoch(
-                    model, X, targets, labels, order, batch_size, optimizer, LOSSES[loss_name], named,
-                    (epoch, epochs), verbose,
-                )  # fmt: skip
-            seconds = time.perf_counter() - start
-            history.loss.append(mean_loss)
-            history.accuracy.append(accuracy)
-            history.seconds.append(seconds)
-            history.samples_per_second.append(len(X) / seconds)
-            line = f"epoch {epoch}/{epochs}  loss {mean_loss:.4f}  train acc {100 * accuracy:.2f}%"
-            if validation_data is not None:
-                val = evaluate(model, validation_data[0], validation_data[1], loss_name)
-                history.val_loss.append(val.loss)
-                history.val_accuracy.append(val.accuracy)
-                line += f"  val acc {100 * val.accuracy:.2f}%"
-            state = _snapshot(model, optimizer)
-            if checkpoint is not None:
-                save_training(checkpoint, *state, {"epoch": epoch, "history": asdict(history), **run})
-            last_good, completed = state, epoch  # together: Ctrl-C restores what the file holds
-            if verbose:
-                print(f"{line}  {seconds:.1f} s  {len(X) / seconds:,.0f} samples/s", flush=True)
-    except KeyboardInterrupt:
-        _restore(model, optimizer, *last_good, "the last complete epoch")
-        saved = checkpoint if checkpoint is not None and completed > 0 else None
-        where = f"saved in {os.fspath(saved)}; continue with resume=True" if saved else "not saved"
-        raise TrainingInterrupted(
-            f"fit: interrupted during epoch {completed + 1}; the model is as after epoch {completed}, {where}", saved
-        ) from None
-    return history
+    run = _prepare(model, X, y, epochs, lr, options)
+    keeper = _Checkpoints(run, checkpoint, checkpoint if resume is True else resume or None)
+    first_epoch = keeper.resume()
+    with mode(model, True):
+        try:
+            for epoch in range(first_epoch, run.epochs + 1):
+                start = time.perf_counter()
+                with anomaly_mode() if detect_anomaly else nullcontext():
+                    mean_loss, accuracy = _train_epoch(run, epoch)
+                seconds = time.perf_counter() - start
+                line = _record(run, keeper.history, mean_loss, accuracy, seconds)
+                keeper.epoch_done(epoch)
+                if run.verbose:
+                    print(f"epoch {epoch}/{run.epochs}  {line}", flush=True)
+        except KeyboardInterrupt:
+            raise keeper.interrupted() from None
+    return keeper.history
 
 
-def _train_epoch(
-    model: Any,
-    X: np.ndarray,
-    targets: np.ndarray,
-    labels: np.ndarray,
-    order: np.ndarray,
-    batch_size: int,
-    optimizer: Optimizer,
-    loss_fn: Callable[[Tensor, np.ndarray], Tensor],
-    named: list[tuple[str, Tensor]],
-    epoch_of: tuple[int, int],
-    verbose: int,
-) -> tuple[float, float]:
-    """One pass over X in the given order; (mean loss, accuracy) of the batches as trained."""
-    epoch, epochs = epoch_of
+def _record(run: _Run, history: History, mean_loss: float, accuracy: float, seconds: float) -> str:
+    """Add an epoch's numbers (and the validation's) to `history`, step an epoch scheduler; the epoch's line."""
+    history.loss.append(mean_loss)
+    history.accuracy.append(accuracy)
+    history.seconds.append(seconds)
+    history.samples_per_second.append(len(run.X) / seconds)
+    line = f"loss {mean_loss:.4f}  train acc {100 * accuracy:.2f}%"
+    monitored = mean_loss
+    if run.validation_data is not None:
+        val = evaluate(run.model, *run.validation_data, run.loss_name)
+        history.val_loss.append(val.loss)
+        history.val_accuracy.append(val.accuracy)
+        line += f"  val acc {100 * val.accuracy:.2f}%"
+        monitored = val.loss
+    if isinstance(run.scheduler, ReduceLROnPlateau):
+        run.scheduler.step(monitored)
+    elif run.scheduler is not None and not run.scheduler.per_batch:
+        run.scheduler.step()
+    return f"{line}  {seconds:.1f} s  {len(run.X) / seconds:,.0f} samples/s"
+
+
+def _train_epoch(run: _Run, epoch: int) -> tuple[float, float]:
+    """One pass over the training data in epoch `epoch`'s order; (mean loss, accuracy) of the batches as trained."""
+    X, optimizer, loss_fn = run.X, run.optimizer, LOSSES[run.loss_name]
+    order = np.random.default_rng(None if run.seed is None else [run.seed, epoch]).permutation(len(X))
     batches = tqdm(
-        _batches(len(X), batch_size, order),
-        total=-(-len(X) // batch_size),
-        desc=f"epoch {epoch}/{epochs}",
-        disable=None if verbose else True,  # None: silent when not a terminal
+        _batches(len(X), run.batch_size, order),
+        total=-(-len(X) // run.batch_size),
+        desc=f"epoch {epoch}/{run.epochs}",
+        disable=None if run.verbose else True,  # None: silent when not a terminal
         leave=False,
     )
+    per_batch = run.scheduler is not None and run.scheduler.per_batch
     total_loss, correct = 0.0, 0
     for step, idx in enumerate(batches, start=1):
-        scores = model(Tensor(X[idx]))
-        batch_loss = loss_fn(scores, targets[idx])
+        scores = run.model(Tensor(X[idx]))
+        batch_loss = loss_fn(scores, run.targets[idx])
         value = batch_loss.item()
         try:
             if not np.isfinite(value):
@@ -330,10 +457,12 @@ def _train_epoch(
             optimizer.step()
         except NonFiniteUpdateError as err:
             raise TrainingDivergedError(
-                f"fit: {_culprit(err, optimizer, named)} became non-finite at epoch {epoch}, batch {step}; the "
+                f"fit: {_culprit(err, optimizer, run.named)} became non-finite at epoch {epoch}, batch {step}; the "
                 f"parameters are those of the last good step. The learning rate (lr={optimizer.lr}) is probably "
                 "too high"
             ) from None
+        if per_batch:
+            run.scheduler.step()
         total_loss += value * len(idx)
-        correct += int((scores.data.argmax(axis=1) == labels[idx]).sum())
+        correct += int((scores.data.argmax(axis=1) == run.labels[idx]).sum())
     return total_loss / len(X), correct / len(X)

@@ -7,10 +7,10 @@ name alone, so adding a sample to one op changes no other op's values.
 
 from __future__ import annotations
 
-from . import common, conv, elementwise, linalg, loss, pool, reduce, shape
+from . import common, conv, elementwise, linalg, loss, norm, pool, reduce, shape
 from .common import Sample
 
-FAMILIES = (elementwise, linalg, reduce, shape, conv, pool, loss)
+FAMILIES = (elementwise, linalg, reduce, shape, conv, pool, loss, norm)
 
 SAMPLES: dict[str, list[Sample]] = {}
 for _family in FAMILIES:

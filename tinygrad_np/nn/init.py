@@ -1,29 +1,20 @@
-"""Weight initialization and the library's seeded random generator."""
+"""Weight initialization, drawing from the library's seeded generator (`tinygrad_np.rng`)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-_generator = np.random.default_rng(0)
+from ..rng import generator, manual_seed
 
-
-def manual_seed(seed: int) -> None:
-    """Reseed the generator that layer initializers draw from (for reproducible models)."""
-    global _generator
-    _generator = np.random.default_rng(seed)
-
-
-def generator() -> np.random.Generator:
-    """The generator layer initializers draw from."""
-    return _generator
+__all__ = ["generator", "he_normal", "manual_seed", "xavier_uniform"]
 
 
 def xavier_uniform(shape: tuple[int, ...], fan_in: int, fan_out: int) -> np.ndarray:
     """Glorot/Xavier uniform: U(-a, a) with a = sqrt(6 / (fan_in + fan_out)), as float32."""
     limit = np.sqrt(6.0 / (fan_in + fan_out))
-    return _generator.uniform(-limit, limit, size=shape).astype(np.float32)
+    return generator().uniform(-limit, limit, size=shape).astype(np.float32)
 
 
 def he_normal(shape: tuple[int, ...], fan_in: int) -> np.ndarray:
     """He/Kaiming normal: N(0, 2 / fan_in), as float32 (suits ReLU)."""
-    return (_generator.standard_normal(shape) * np.sqrt(2.0 / fan_in)).astype(np.float32)
+    return (generator().standard_normal(shape) * np.sqrt(2.0 / fan_in)).astype(np.float32)

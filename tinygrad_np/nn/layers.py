@@ -55,10 +55,25 @@ class Dense(Module):
         self.weights = _parameter(xavier_uniform((n_inputs, n_neurons), n_inputs, n_neurons), "weights")
         self.biases = _parameter(np.zeros(n_neurons, np.float32), "biases")
 
+    def check_features(self, fn: str, shape: tuple[int, ...], subject: str = "input") -> None:
+        """Refuse an input shape other than (N, n_inputs); when it has n_neurons features the arguments
+        look written in PyTorch's Linear(in, out) order, and the error says so."""
+        if len(shape) == 2 and shape[1] == self.n_inputs:
+            return
+        owner = "" if fn == self.label() else f" for {self.label()}"
+        message = f"{fn}: {subject} must have shape (N, {self.n_inputs}){owner}, got {shape}"
+        if len(shape) == 2 and shape[1] == self.n_neurons:
+            message += (
+                f". The arguments look swapped: Dense takes (n_neurons, n_inputs), the reverse of PyTorch's "
+                f"Linear(in_features, out_features); for {shape[1]} inputs and {self.n_inputs} outputs write "
+                f"Dense({self.n_inputs}, {self.n_neurons})"
+            )
+        raise ValueError(message)
+
     def weighted_sum(self, x: Tensor) -> Tensor:
         """x @ weights + biases (the layer's pre-activation, or logits)."""
         if x.ndim != 2 or x.shape[1] != self.n_inputs:
-            raise ValueError(f"{self.label()}: input must have shape (N, {self.n_inputs}), got {x.shape}")
+            self.check_features(self.label(), x.shape)
         return F.linear(x, self.weights, self.biases)
 
     def activate(self, z: Tensor) -> Tensor:
@@ -124,12 +139,6 @@ class Conv2D(Module):
         """Feature maps: activation(conv2d(x, filters) + biases)."""
         maps = F.conv2d(x, self.filters, self.biases, stride=self.stride, padding=self.padding)
         return ACTIVATIONS[self.activation](maps)
-
-    def forward_pooled(self, x: Tensor, pool: int) -> Tensor:
-        """forward(x) followed by a max pool of size and stride `pool`, as one fused op (ReLU only)."""
-        if self.activation != "relu":
-            raise ValueError(f"{self.label()}: forward_pooled needs activation='relu', got {self.activation!r}")
-        return F.conv2d_relu_maxpool2d(x, self.filters, self.biases, self.stride, self.padding, pool)
 
     def label(self) -> str:
         act = "" if self.activation == "none" else f", {self.activation}"

@@ -1,4 +1,6 @@
-"""Optimizers: plain SGD (the original design's), SGD with momentum, and Adam.
+"""Optimizers: plain SGD (the original design's), SGD with momentum (heavy-ball or Nesterov, with
+dampening) and L2 weight decay, Adam (L2 weight decay) and AdamW (decoupled weight decay), each as
+`torch.optim`; learning-rate schedules are in `tinygrad_np.optim.lr_scheduler`.
 
 Each updates its parameters' arrays in place from their `.grad`; a step that would write a
 non-finite value is refused whole, leaving parameters and optimizer state as they were.
@@ -10,8 +12,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from .checks import check_number, describe
-from .tensor import Tensor
+from ..checks import check_number, describe
+from ..tensor import Tensor
 
 
 class NonFiniteUpdateError(FloatingPointError):
@@ -93,26 +95,41 @@ class Optimizer:
         return f"{type(self).__name__}(lr={self.lr:g})"
 
 
+def _decay(name: str, weight_decay: float) -> float:
+    return check_number(name, "weight_decay", weight_decay, minimum=0.0)
+
+
 class SGD(Optimizer):
-    """Stochastic gradient descent, optionally with (heavy-ball) momentum:
-    v = momentum * v + grad; p -= lr * v."""
+    """Stochastic gradient descent, as `torch.optim.SGD`: g = grad + weight_decay * p; with momentum,
+    v = g on the first step, then v = momentum * v + (1 - dampening) * g, and the step direction is
+    v (or g + momentum * v with `nesterov`); p -= lr * direction."""
 
     def __init__(self, params: Iterable[Tensor] | Iterable[tuple[str, Tensor]], lr: float = 0.01,
-                 momentum: float = 0.0) -> None:  # fmt: skip
+                 momentum: float = 0.0, dampening: float = 0.0, weight_decay: float = 0.0,
+                 nesterov: bool = False) -> None:  # fmt: skip
         super().__init__(params, lr)
         self.momentum = check_number("SGD", "momentum", momentum, minimum=0.0)
         if self.momentum >= 1:
             raise ValueError(f"SGD: `momentum` must be in [0, 1), got {momentum}")
+        self.dampening = check_number("SGD", "dampening", dampening, minimum=0.0)
+        self.weight_decay = _decay("SGD", weight_decay)
+        self.nesterov = bool(nesterov)
+        if self.nesterov and (self.momentum == 0 or self.dampening != 0):
+            raise ValueError("SGD: `nesterov=True` needs momentum > 0 and dampening 0, as in PyTorch")
         self.velocity = [np.zeros_like(p.data) for p in self.params] if self.momentum else []
         self.next_velocity = [np.empty_like(p.data) for p in self.params] if self.momentum else []
-        self.scratch = [np.empty_like(p.data) for p in self.params]  # lr * grad, without allocating
+        self.started = [False] * len(self.params)  # a velocity exists (PyTorch starts it at g, undamped)
+        self.scratch = [np.empty_like(p.data) for p in self.params]  # lr * direction, without allocating
 
     def update(self, i: int, p: Tensor) -> np.ndarray:
-        """lr * grad, or lr * v' with v' = momentum * v + grad (staged in a reused buffer)."""
-        direction = p.grad
+        """lr * direction (the new velocity staged in a reused buffer)."""
+        g = p.grad if not self.weight_decay else p.grad + self.weight_decay * p.data
+        direction = g
         if self.momentum:
             direction = np.multiply(self.velocity[i], self.momentum, out=self.next_velocity[i])
-            direction += p.grad
+            direction += g if not self.started[i] or not self.dampening else (1 - self.dampening) * g
+            if self.nesterov:
+                direction = g + self.momentum * direction
         return np.multiply(direction, self.lr, out=self.scratch[i])
 
     def staged(self, i: int) -> tuple[np.ndarray, ...]:
@@ -123,22 +140,32 @@ class SGD(Optimizer):
         """The staged velocity becomes the velocity (a swap of buffers, no copy)."""
         if self.momentum:
             self.velocity[i], self.next_velocity[i] = self.next_velocity[i], self.velocity[i]
+            self.started[i] = True
 
     def state(self) -> dict[str, np.ndarray]:
-        """The velocity buffers."""
-        return {f"velocity.{i}": v for i, v in enumerate(self.velocity)}
+        """The velocity buffers (and, with dampening, which of them have started)."""
+        state = {f"velocity.{i}": v for i, v in enumerate(self.velocity)}
+        return state | ({"started": np.array(self.started)} if self.dampening else {})
 
     def load_state(self, state: dict[str, np.ndarray]) -> None:
         """Restore the velocity buffers."""
         for i, v in enumerate(self.velocity):
             v[...] = state[f"velocity.{i}"]
+        if self.dampening:
+            self.started = [bool(s) for s in state["started"]]
 
     def __repr__(self) -> str:
-        return f"SGD(lr={self.lr:g}, momentum={self.momentum:g})"
+        options = {"dampening": self.dampening, "weight_decay": self.weight_decay}
+        extra = "".join(f", {name}={value:g}" for name, value in options.items() if value)
+        extra += ", nesterov=True" if self.nesterov else ""
+        return f"SGD(lr={self.lr:g}, momentum={self.momentum:g}{extra})"
 
 
 class Adam(Optimizer):
-    """Adam (Kingma & Ba) with bias correction."""
+    """Adam (Kingma & Ba) with bias correction, as `torch.optim.Adam`; `weight_decay` adds
+    weight_decay * p to the gradient (L2; see AdamW for the decoupled form)."""
+
+    decoupled = False
 
     def __init__(
         self,
@@ -146,12 +173,15 @@ class Adam(Optimizer):
         lr: float = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
+        weight_decay: float = 0.0,
     ) -> None:
         super().__init__(params, lr)
+        name = type(self).__name__
         if not (isinstance(betas, (tuple, list)) and len(betas) == 2 and all(0 <= b < 1 for b in betas)):
-            raise ValueError(f"Adam: `betas` must be a pair of numbers in [0, 1), got {betas!r}")
+            raise ValueError(f"{name}: `betas` must be a pair of numbers in [0, 1), got {betas!r}")
         self.beta1, self.beta2 = float(betas[0]), float(betas[1])
-        self.eps = check_number("Adam", "eps", eps, minimum=0.0, exclusive=True)
+        self.eps = check_number(name, "eps", eps, minimum=0.0, exclusive=True)
+        self.weight_decay = _decay(name, weight_decay)
         self.t = 0
         self.m = [np.zeros_like(p.data) for p in self.params]
         self.v = [np.zeros_like(p.data) for p in self.params]
@@ -161,11 +191,15 @@ class Adam(Optimizer):
     def update(self, i: int, p: Tensor) -> np.ndarray:
         """lr * m_hat / (sqrt(v_hat) + eps), from the moment estimates of step t + 1 (staged)."""
         t = self.t + 1
+        g = p.grad if not self.weight_decay or self.decoupled else p.grad + self.weight_decay * p.data
         m = np.multiply(self.m[i], self.beta1, out=self.next_m[i])
-        m += (1 - self.beta1) * p.grad
+        m += (1 - self.beta1) * g
         v = np.multiply(self.v[i], self.beta2, out=self.next_v[i])
-        v += (1 - self.beta2) * p.grad**2
-        return (self.lr / (1 - self.beta1**t)) * m / (np.sqrt(v / (1 - self.beta2**t)) + self.eps)
+        v += (1 - self.beta2) * g**2
+        step = (self.lr / (1 - self.beta1**t)) * m / (np.sqrt(v / (1 - self.beta2**t)) + self.eps)
+        if self.decoupled and self.weight_decay:
+            step += (self.lr * self.weight_decay) * p.data
+        return step
 
     def staged(self, i: int) -> tuple[np.ndarray, ...]:
         """The new moment estimates of parameter `i`."""
@@ -192,7 +226,25 @@ class Adam(Optimizer):
         self.t = int(state["t"])
 
     def __repr__(self) -> str:
-        return f"Adam(lr={self.lr:g}, betas=({self.beta1:g}, {self.beta2:g}), eps={self.eps:g})"
+        decay = f", weight_decay={self.weight_decay:g}" if self.weight_decay else ""
+        return f"{type(self).__name__}(lr={self.lr:g}, betas=({self.beta1:g}, {self.beta2:g}), eps={self.eps:g}{decay})"
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter), as `torch.optim.AdamW`:
+    p -= lr * weight_decay * p, then Adam's step on the gradient alone."""
+
+    decoupled = True
+
+    def __init__(
+        self,
+        params: Iterable[Tensor] | Iterable[tuple[str, Tensor]],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+    ) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay)
 
 
 OPTIMIZERS = ("sgd", "momentum", "adam")
