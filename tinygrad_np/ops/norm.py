@@ -27,13 +27,14 @@ class _Normalize(Op):
     stats: tuple[int, ...]  # set by forward: the axes the statistics are taken over
 
     def normalize(self, x, affine, eps, mean=None, var=None):
-        self.batch_stats = mean is None
+        self.batch_stats, self.eps = mean is None, eps
         if self.batch_stats:  # one pass for the mean, one for the variance of the centered values
             mean = self.mean = x.mean(axis=self.stats, keepdims=True)
             centered = x - mean
             var = self.var = np.square(centered).mean(axis=self.stats, keepdims=True)
         else:
-            centered = x - mean.astype(x.dtype)
+            self.constant_mean = mean.astype(x.dtype)
+            centered = x - self.constant_mean
         self.inv_std = (1 / np.sqrt(var + eps)).astype(x.dtype)
         self.xhat = np.multiply(centered, self.inv_std, out=centered)
         self.weight = affine[0] if affine else None
@@ -42,20 +43,34 @@ class _Normalize(Op):
         return self.xhat * affine[0] + affine[1]
 
     def backward(self, grad):
-        dxhat = grad if self.weight is None else grad * self.weight
+        return self.gradients(grad, self.xhat, self.inv_std, self.weight)
+
+    def vjp(self, grad, out):
+        """As backward, with the normalized input and 1 / std recomputed from the input Tensor."""
+        x, *affine = self.parents
+        if self.batch_stats:
+            centered = x - x.mean(axis=self.stats, keepdims=True)
+            inv_std = ((centered * centered).mean(axis=self.stats, keepdims=True) + self.eps) ** -0.5
+        else:  # running statistics: constants
+            centered, inv_std = x - self.constant_mean, self.inv_std
+        return self.gradients(grad, centered * inv_std, inv_std, affine[0] if affine else None)
+
+    def gradients(self, grad, xhat, inv_std, weight):
+        """The gradients of x (and weight, bias) from the normalized input and 1 / std (arrays or Tensors)."""
+        dxhat = grad if weight is None else grad * weight
         dx = None
         if self.needs_input_grad[0]:
             if self.batch_stats:
                 n = int(np.prod([grad.shape[i] for i in self.stats]))
                 mean_dxhat = dxhat.sum(axis=self.stats, keepdims=True) / n
-                mean_dxhat_xhat = (dxhat * self.xhat).sum(axis=self.stats, keepdims=True) / n
-                dx = (dxhat - mean_dxhat - self.xhat * mean_dxhat_xhat) * self.inv_std
+                mean_dxhat_xhat = (dxhat * xhat).sum(axis=self.stats, keepdims=True) / n
+                dx = (dxhat - mean_dxhat - xhat * mean_dxhat_xhat) * inv_std
             else:
-                dx = dxhat * self.inv_std
-        if self.weight is None:
+                dx = dxhat * inv_std
+        if weight is None:
             return dx
-        leading = tuple(range(grad.ndim - self.weight.ndim))  # the axes weight and bias broadcast over
-        dweight = (grad * self.xhat).sum(axis=leading) if self.needs_input_grad[1] else None
+        leading = tuple(range(grad.ndim - weight.ndim))  # the axes weight and bias broadcast over
+        dweight = (grad * xhat).sum(axis=leading) if self.needs_input_grad[1] else None
         dbias = grad.sum(axis=leading) if self.needs_input_grad[2] else None
         return dx, dweight, dbias
 
