@@ -9,6 +9,7 @@ from typing import Any
 from .. import functional as F
 from .. import training
 from ..autograd import scope
+from ..ops.arguments import channels_first_hint
 from ..tensor import Tensor
 from .activation import ReLU, Softmax
 from .layers import Conv2D, Dense, Pooling
@@ -92,12 +93,9 @@ class Sequential(Module):
         if isinstance(first, Conv2D):
             c = first.n_channels
             if len(shape) != 4 or shape[3] != c:
-                hint = ""
-                if len(shape) == 4 and shape[1] == c:
-                    hint = "; it looks channels-first (N, C, H, W): use X.transpose(0, 2, 3, 1)"
                 raise ValueError(
                     f"{fn}: `X` must be channels-last images (N, H, W, {c}) for {first.label()}, "
-                    f"got shape {shape}{hint}"
+                    f"got shape {shape}{channels_first_hint(shape, c, 'X')}"
                 )
         elif isinstance(first, Dense) and (len(shape) != 2 or shape[1] != first.n_inputs):
             first.check_features(fn, shape, "`X`")

@@ -24,6 +24,7 @@ ACTIVATIONS = {
     "softmax": F.softmax,
     "none": lambda x: x,
 }
+CONV_ACTIVATIONS = tuple(name for name in ACTIVATIONS if name != "softmax")  # feature maps have no classes
 
 
 def _parameter(values: np.ndarray, name: str) -> Tensor:
@@ -128,7 +129,7 @@ class Conv2D(Module):
         conv_padding("Conv2D", padding, (filter_size, filter_size), (stride, stride))  # refused now, not at forward
         self.padding = padding
         self.init = check_choice("Conv2D", "init", init, ("he", "xavier"))
-        self.activation = check_choice("Conv2D", "activation", activation, ("relu", "sigmoid", "tanh", "none"))
+        self.activation = check_choice("Conv2D", "activation", activation, CONV_ACTIVATIONS)
         shape = (filter_size, filter_size, n_channels, n_filters)
         fan_in, fan_out = filter_size * filter_size * n_channels, filter_size * filter_size * n_filters
         values = he_normal(shape, fan_in) if init == "he" else xavier_uniform(shape, fan_in, fan_out)

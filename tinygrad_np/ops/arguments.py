@@ -88,6 +88,14 @@ def one_axis(fn: str, axis: Any, ndim: int, name: str = "axis") -> int | None:
     return normalized[0] if normalized else None
 
 
+def channels_first_hint(shape: tuple[int, ...], channels: int, name: str = "x") -> str:
+    """A hint for an image batch of `shape` that looks channels-first (N, C, H, W) when `channels`
+    were expected last; else ""."""
+    if len(shape) == 4 and shape[1] == channels and shape[3] != channels:
+        return f"; {name} looks channels-first (N, C, H, W): use {name}.transpose(0, 2, 3, 1)"
+    return ""
+
+
 def image(fn: str, x: Any, name: str = "x") -> Tensor:
     """`x` as a floating 4-D channels-last Tensor."""
     x = as_tensor(x)

@@ -19,7 +19,7 @@ from numpy.lib.stride_tricks import as_strided
 from ..autograd import Op
 from ..checks import check_float, check_int, check_ndim, check_pair
 from ..tensor import Tensor
-from .arguments import as_tensor, image
+from .arguments import as_tensor, channels_first_hint, image
 from .linalg import column_sums
 from .registry import register
 from .windows import first_max_masks, output_size, pad_image, scatter_windows, unpad_image
@@ -191,10 +191,9 @@ def conv_inputs(fn: str, x: Any, weight: Any, bias: Any, groups: Any, transposed
     kh, kw, per_group, last = weight.shape
     c_in, c_out = (last, per_group * groups) if transposed else (per_group * groups, last)
     if x.shape[3] != c_in:
-        hint = "; x looks channels-first (N, C, H, W): use x.transpose(0, 2, 3, 1)" if x.shape[1] == c_in else ""
         raise ValueError(
             f"{fn}: `x` has {x.shape[3]} channels (last axis of shape {x.shape}) but `weight` of shape "
-            f"{weight.shape} {layout} with groups={groups} expects C_in={c_in}{hint}"
+            f"{weight.shape} {layout} with groups={groups} expects C_in={c_in}{channels_first_hint(x.shape, c_in)}"
         )
     for name, channels in (("C_in", c_in), ("C_out", c_out)):
         if channels % groups:
