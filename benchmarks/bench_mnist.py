@@ -201,12 +201,12 @@ def run_config(config: Config, data, repeats: int, frameworks: list[tuple[str, i
     with tempfile.TemporaryDirectory() as tmp:
         job = os.path.join(tmp, "job.npz")
         write_job(config, data, job)
-        for _ in range(repeats):
+        for round_ in range(1, repeats + 1):
             for name, threads in frameworks:
-                if name == "PyTorch":
-                    runs[name, threads].append(run([job, str(threads)], module=True))
-                else:
-                    runs[name, threads].append(run(["--worker", job, str(threads)]))
+                args = [job, str(threads)] if name == "PyTorch" else ["--worker", job, str(threads)]
+                runs[name, threads].append(run(args, module=name == "PyTorch"))
+                took = runs[name, threads][-1]["seconds"]
+                print(f"{config.name} round {round_}/{repeats}: {name} x{threads}: {took:.1f} s", file=sys.stderr)
     return runs
 
 
