@@ -82,14 +82,14 @@ def train(job_path: str, threads: int) -> dict:
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
-                losses.append(loss.detach())
+                losses.append(loss.item())  # as fit does (kept 0-d tensors fragment the heap)
             epoch_ends.append(time.perf_counter())
         seconds = time.perf_counter() - start
     with torch.no_grad():
         accuracy = float((net(torch.from_numpy(X_test)).argmax(1).numpy() == y_test).mean())
     return {
         "seconds": seconds,
-        "losses": epoch_losses(torch.stack(losses).numpy(), n, batch),
+        "losses": epoch_losses(np.array(losses), n, batch),
         "accuracy": accuracy,
         "start_mib": memory.start_mib,
         "epoch_peaks_mib": [memory.peak_at(t) for t in epoch_ends],
