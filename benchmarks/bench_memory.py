@@ -17,7 +17,7 @@ import sys
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 sys.path.insert(0, ROOT)
 
-from benchmarks.bench_mnist import peak_rss_mib, reset_peak_rss  # noqa: E402
+from benchmarks.rss import peak_rss_mib, reset_peak_rss  # noqa: E402
 from models.mnist_cnn import build_mnist_cnn  # noqa: E402
 from tinygrad_np import Tensor  # noqa: E402
 from tinygrad_np.datasets import load_mnist  # noqa: E402

@@ -1,13 +1,27 @@
-"""Train the MNIST CNN for one epoch in tinygrad_np and in PyTorch, side by side, and compare.
+"""Train the MNIST CNN in tinygrad_np and in PyTorch, side by side, fairly, and compare.
 
-    python benchmarks/bench_mnist.py              # all configurations, 3 alternating rounds
-    python benchmarks/bench_mnist.py --repeats 5 --configs 32
+    python benchmarks/bench_mnist.py                 # every configuration, 3 alternating rounds
+    python benchmarks/bench_mnist.py --quick         # 1 round, an eighth of the epochs: a smoke run
+    python benchmarks/bench_mnist.py --configs mnist_cnn/32 --repeats 5
 
-Both frameworks start from the same weights (copied across), see the same shuffles, use the
-same hyperparameters, float32, on the CPU. Each run is a fresh subprocess (so peak memory is
-per framework); runs alternate tinygrad_np / PyTorch (1 thread) / PyTorch (2 threads). The ratio
-compares throughput with PyTorch's faster thread setting. Op-level forward+backward timings at
-the CNN's shapes follow.
+Fair means:
+- Every run is a fresh process, and runs alternate: tinygrad_np with 1 and with 2 BLAS threads,
+  PyTorch with 1 and with 2 threads. Each setting's median is reported; the ratio compares
+  tinygrad_np with PyTorch's faster setting.
+- The PyTorch worker (benchmarks/torch_worker.py) never imports tinygrad_np. This process writes a
+  job file (.npz) with the data, the initial weights in PyTorch's layouts (interop.to_torch) and
+  every epoch's order (the shuffles `fit` draws from its seed), so both frameworks train the same
+  weights on the same batches: their per-epoch losses and test accuracies agree (float32 summation
+  order aside).
+- tinygrad_np is timed through `model.fit(..., verbose=0)`, what users call, so fit's checks and
+  per-epoch work count. PyTorch runs the tight loop a user writes: permute the tensors once per
+  epoch, slice contiguous batches, zero_grad / backward / step.
+- Each framework takes one untimed warm-up step (then its initial weights are put back), and every
+  configuration times at least 8,000 steps, except batch 256: it times the same 256,000 images
+  as batch 32 (32 epochs, 1,024 steps): 8,000 steps would be 2 million images, two minutes a
+  run, and at 15 ms a step the warm-up this rule guards against is far below the noise already.
+The op-level section compares `fit` with a bare training loop over the same model (fit's own
+overhead), then single ops, each framework in its own fresh process.
 """
 
 from __future__ import annotations
@@ -18,202 +32,265 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 sys.path.insert(0, ROOT)
 
-from models.mnist_cnn import build_mnist_cnn  # noqa: E402
+from benchmarks import torch_worker  # noqa: E402  (NumPy-only helpers; torch is imported inside its functions)
+from benchmarks.rss import PeakSampler  # noqa: E402
+from models.mnist_cnn import INPUT_SHAPE, build_mnist_cnn  # noqa: E402
 from tinygrad_np import interop  # noqa: E402
-from tinygrad_np.datasets import load_mnist  # noqa: E402
 
-CONFIGS = {  # batch size -> (training images, learning rate)
-    32: (8000, 0.2),
-    1: (1000, 0.01),
-    256: (8000, 0.2),
-}
 SEED = 0
+# Model name -> (builder taking a seed, one input's channels-last shape). The PyTorch twin of each is
+# torch_worker.TORCH_MODELS[name]. LeNet-5 (issue 15): add "lenet5": (build_lenet5, its input shape)
+# here once models/lenet5.py lands, and a config for it below (batch 32 over the same 8,000 images).
+MODELS: dict[str, tuple[Callable, tuple[int, ...]]] = {"mnist_cnn": (build_mnist_cnn, INPUT_SHAPE)}
 
 
-def reset_peak_rss() -> float:
-    """Reset the kernel's peak-RSS mark (Linux: clear_refs 5); return the current RSS in MiB."""
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")
-    return peak_rss_mib()
+@dataclass(frozen=True)
+class Config:
+    """One benchmark configuration: a model trained with plain SGD on the first `images` training images."""
+
+    model: str
+    batch: int
+    images: int
+    epochs: int
+    lr: float
+
+    @property
+    def name(self) -> str:
+        return f"{self.model}/{self.batch}"
+
+    @property
+    def steps(self) -> int:
+        return self.epochs * -(-self.images // self.batch)
 
 
-def peak_rss_mib() -> float:
-    """Peak resident memory of this process since start or the last reset (VmHWM)."""
-    with open("/proc/self/status") as f:
-        return next(int(line.split()[1]) for line in f if line.startswith("VmHWM")) / 1024
+CONFIGS = [
+    Config("mnist_cnn", 32, 8000, 32, 0.2),  # 8,000 steps
+    Config("mnist_cnn", 1, 8000, 1, 0.01),  # per-sample SGD: 8,000 steps
+    Config("mnist_cnn", 256, 8000, 32, 0.2),  # 1,024 steps, the same images as batch 32 (see the module doc)
+    # LeNet-5 (issue 15): Config("lenet5", 32, 8000, 32, ...) once models/lenet5.py and its PyTorch twin exist.
+]
 
 
-def torch_model(ours):
-    """The same CNN in PyTorch (NCHW), with our initial weights copied across."""
-    import torch
-    from torch import nn
-
-    model = nn.Sequential(
-        nn.Conv2d(1, 8, 3, stride=1, padding=1), nn.ReLU(), nn.MaxPool2d(2, 2), nn.Flatten(),
-        nn.Linear(1568, 128), nn.ReLU(), nn.Linear(128, 10),
+def write_job(config: Config, data, path: str) -> None:
+    """The job file both workers read: data, initial weights in PyTorch's layouts, each epoch's order."""
+    build, input_shape = MODELS[config.model]
+    n = config.images
+    state = interop.to_torch(build(SEED), input_shape)
+    orders = [np.random.default_rng([SEED, epoch]).permutation(n) for epoch in range(1, config.epochs + 1)]
+    np.savez(
+        path,
+        meta=np.array(json.dumps(asdict(config))),
+        X_train=np.ascontiguousarray(data.X_train[:n]), y_train=data.y_train[:n].astype(np.int64),
+        X_test=data.X_test, y_test=data.y_test.astype(np.int64),
+        orders=np.stack(orders),
+        **{f"state/{k}": v for k, v in state.items()},
     )  # fmt: skip
-    # NCHW kernels, and the first dense layer's rows in PyTorch's (c, h, w) flatten order: see tinygrad_np.interop
-    model.load_state_dict({k: torch.from_numpy(v) for k, v in interop.to_torch(ours, (28, 28, 1)).items()})
-    return model
 
 
-def worker(framework: str, batch: int, threads: int) -> dict:
-    """One training epoch in this process; returns seconds, accuracy and memory."""
-    n, lr = CONFIGS[batch]
-    data = load_mnist("bundled", seed=SEED, log=None)
-    X, y = np.ascontiguousarray(data.X_train[:n]), data.y_train[:n]
-    model = build_mnist_cnn(SEED)
-    if framework == "tinygrad_np":
-        before = reset_peak_rss()
-        start = time.perf_counter()
-        model.fit(X, y, epochs=1, lr=lr, batch_size=batch, seed=SEED, verbose=0)
-        seconds = time.perf_counter() - start
-        accuracy = model.evaluate(data.X_test, data.y_test).accuracy
-    else:
-        import torch
+def train_tinygrad(job_path: str, threads: int) -> dict:
+    """Train as the job file says with `fit`, at most `threads` BLAS threads; returns what torch_worker.train does."""
+    from threadpoolctl import threadpool_limits
 
-        torch.set_num_threads(threads)
-        net = torch_model(model)
-        optimizer = torch.optim.SGD(net.parameters(), lr=lr)
-        inputs = torch.from_numpy(np.ascontiguousarray(X.transpose(0, 3, 1, 2)))
-        labels = torch.from_numpy(y)
-        order = torch.from_numpy(np.random.default_rng([SEED, 1]).permutation(n))  # the same shuffle as fit()
-        before = reset_peak_rss()
-        start = time.perf_counter()
-        for i in range(0, n, batch):
-            idx = order[i : i + batch]
-            loss = torch.nn.functional.cross_entropy(net(inputs[idx]), labels[idx])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-        seconds = time.perf_counter() - start
-        with torch.no_grad():
-            test = torch.from_numpy(np.ascontiguousarray(data.X_test.transpose(0, 3, 1, 2)))
-            accuracy = float((net(test).argmax(1).numpy() == data.y_test).mean())
+    with np.load(job_path) as job:
+        config = Config(**json.loads(str(job["meta"])))
+        X, y, X_test, y_test = (job[k] for k in ("X_train", "y_train", "X_test", "y_test"))
+    model = MODELS[config.model][0](SEED)
+    initial = model.state_dict()
+    fit_args = dict(lr=config.lr, batch_size=config.batch, seed=SEED, verbose=0)
+    with threadpool_limits(limits=threads):
+        model.fit(X[: config.batch], y[: config.batch], epochs=1, **fit_args)  # warm-up step, untimed
+        model.load_state_dict(initial)
+        with PeakSampler() as memory:
+            start = time.perf_counter()
+            history = model.fit(X, y, epochs=config.epochs, **fit_args)
+            seconds = time.perf_counter() - start
+    epoch_ends = start + np.cumsum(history.seconds)  # fit's own epoch timings (its per-epoch snapshot comes after)
     return {
         "seconds": seconds,
-        "accuracy": accuracy,
-        "peak_mib": peak_rss_mib(),
-        "epoch_growth_mib": peak_rss_mib() - before,
+        "losses": history.loss,
+        "accuracy": model.evaluate(X_test, y_test).accuracy,
+        "start_mib": memory.start_mib,
+        "epoch_peaks_mib": [memory.peak_at(t) for t in epoch_ends],
     }
 
 
-def run_worker(framework: str, batch: int, threads: int) -> dict:
-    command = [sys.executable, __file__, "--worker", framework, "--batch", str(batch), "--threads", str(threads)]
-    result = subprocess.run(command, capture_output=True, text=True, check=True)
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def op_timings(repeats: int) -> list[tuple[str, float, float]]:
-    """Forward+backward microseconds per call at the MNIST CNN's shapes (batch 32): ours, PyTorch."""
-    import torch
+def fit_overhead_and_ops(repeats: int) -> dict:
+    """Seconds of a `fit` epoch and of a bare loop's epoch over the same model and order (batch 32, 8,000
+    images, 1 BLAS thread), alternating; and our ops' forward+backward µs at the CNN's shapes."""
+    from threadpoolctl import threadpool_limits
 
     import tinygrad_np.functional as F
     from tinygrad_np import Tensor
+    from tinygrad_np.datasets import load_mnist
+    from tinygrad_np.optim import SGD
 
-    torch.set_num_threads(1)
-    rng = np.random.default_rng(0)
-    x = rng.random((32, 28, 28, 1), dtype=np.float32)
-    w = rng.standard_normal((3, 3, 1, 8), dtype=np.float32)
-    b = rng.standard_normal(8, dtype=np.float32)
-    maps = rng.standard_normal((32, 28, 28, 8), dtype=np.float32)
-    logits = rng.standard_normal((32, 10), dtype=np.float32)
-    labels = rng.integers(0, 10, 32)
-    tx, tw, tb = (
-        torch.from_numpy(x.transpose(0, 3, 1, 2).copy()),
-        torch.from_numpy(w.transpose(3, 2, 0, 1).copy()),
-        torch.from_numpy(b),
-    )
-    tmaps, tlogits, tlabels = (
-        torch.from_numpy(maps.transpose(0, 3, 1, 2).copy()),
-        torch.from_numpy(logits),
-        torch.from_numpy(labels),
-    )
-    tf = torch.nn.functional
+    config = CONFIGS[0]
+    data = load_mnist("bundled", seed=SEED, log=None)
+    X, y = np.ascontiguousarray(data.X_train[: config.images]), data.y_train[: config.images]
+    targets = np.eye(10, dtype=np.float32)[y]
+    order = np.random.default_rng([SEED, 1]).permutation(len(X))  # fit's first-epoch order
+    model = MODELS[config.model][0](SEED)
+    optimizer = SGD(model.named_parameters(), lr=config.lr)
 
-    def ours(fn, *arrays):
-        tensors = [Tensor(a, requires_grad=True) for a in arrays]
-        return lambda: fn(*tensors).sum().backward()
+    def fit_epoch() -> None:
+        model.fit(X, y, epochs=1, lr=config.lr, batch_size=config.batch, seed=SEED, verbose=0)
 
-    def theirs(fn, *arrays):
-        tensors = [a.clone().requires_grad_(True) for a in arrays]
-        return lambda: fn(*tensors).sum().backward()
+    def bare_epoch() -> None:
+        for i in range(0, len(X), config.batch):
+            idx = order[i : i + config.batch]
+            loss = F.cross_entropy(model(Tensor(X[idx])), targets[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
 
-    cases = [
-        ("conv2d 3x3 pad 1, 1->8 ch", ours(lambda x, w, b: F.conv2d(x, w, b, padding=1), x, w, b),
-         theirs(lambda x, w, b: tf.conv2d(x, w, b, padding=1), tx, tw, tb)),
-        ("max_pool2d 2x2 on 28x28x8", ours(lambda m: F.max_pool2d(m, 2), maps),
-         theirs(lambda m: tf.max_pool2d(m, 2), tmaps)),
-        ("cross_entropy (32, 10)", ours(lambda z: F.cross_entropy(z, labels), logits),
-         theirs(lambda z: tf.cross_entropy(z, tlabels), tlogits)),
-        ("conv+relu+maxpool (fused here)", ours(lambda x, w, b: F.conv2d_relu_maxpool2d(x, w, b, padding=1), x, w, b),
-         theirs(lambda x, w, b: tf.max_pool2d(tf.relu(tf.conv2d(x, w, b, padding=1)), 2), tx, tw, tb)),
-    ]  # fmt: skip
-
-    def per_call(fn, calls=200):
+    def seconds(fn: Callable[[], None]) -> float:
+        start = time.perf_counter()
         fn()
-        samples = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            for _ in range(calls):
-                fn()
-            samples.append((time.perf_counter() - start) / calls * 1e6)
-        return statistics.median(samples)
+        return time.perf_counter() - start
 
-    return [(name, per_call(a), per_call(b)) for name, a, b in cases]
+    with threadpool_limits(limits=1):
+        seconds(fit_epoch)  # warm-up
+        timings = {"fit": [], "bare": []}
+        for _ in range(repeats):
+            timings["fit"].append(seconds(fit_epoch))
+            timings["bare"].append(seconds(bare_epoch))
+        a = torch_worker.op_inputs()
+        x, w, b, maps, logits, labels = (a[k] for k in ("x", "w", "b", "maps", "logits", "labels"))
+
+        def case(fn, *arrays):
+            leaves = [Tensor(array, requires_grad=True) for array in arrays]
+            return lambda: fn(*leaves).sum().backward()
+
+        cases = {
+            "conv2d 3x3 pad 1, 1->8 ch": case(lambda x, w, b: F.conv2d(x, w, b, padding=1), x, w, b),
+            "max_pool2d 2x2 on 28x28x8": case(lambda m: F.max_pool2d(m, 2), maps),
+            "cross_entropy (32, 10)": case(lambda z: F.cross_entropy(z, labels), logits),
+            "conv+relu+maxpool (fused here)": case(
+                lambda x, w, b: F.conv2d_relu_maxpool2d(x, w, b, padding=1), x, w, b
+            ),
+        }
+        ops = {name: torch_worker.per_call_us(fn, repeats) for name, fn in cases.items()}
+    return {**timings, "ops": ops}
+
+
+def run(args: list[str], module: bool = False) -> dict:
+    """Run a worker in a fresh process (this script, or `-m benchmarks.torch_worker`); its JSON result."""
+    command = [sys.executable, "-m", "benchmarks.torch_worker", *args] if module else [sys.executable, __file__, *args]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    if result.returncode:
+        raise RuntimeError(f"bench_mnist: worker {command[1:]} failed:\n{result.stderr}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+FRAMEWORKS = [("tinygrad_np", 1), ("tinygrad_np", 2), ("PyTorch", 1), ("PyTorch", 2)]
+
+
+def run_config(config: Config, data, repeats: int, frameworks: list[tuple[str, int]]) -> dict:
+    """`repeats` alternating rounds of fresh worker processes; results per (framework, threads)."""
+    runs = {fw: [] for fw in frameworks}
+    with tempfile.TemporaryDirectory() as tmp:
+        job = os.path.join(tmp, "job.npz")
+        write_job(config, data, job)
+        for round_ in range(1, repeats + 1):
+            for name, threads in frameworks:
+                args = [job, str(threads)] if name == "PyTorch" else ["--worker", job, str(threads)]
+                runs[name, threads].append(run(args, module=name == "PyTorch"))
+                took = runs[name, threads][-1]["seconds"]
+                print(f"{config.name} round {round_}/{repeats}: {name} x{threads}: {took:.1f} s", file=sys.stderr)
+    return runs
+
+
+def print_config(config: Config, runs: dict) -> None:
+    """The table rows of one configuration."""
+    medians = {fw: statistics.median(r["seconds"] for r in results) for fw, results in runs.items()}
+    torch_best = min((s for fw, s in medians.items() if fw[0] == "PyTorch"), default=None)
+    images = config.images * config.epochs
+    for (name, threads), results in runs.items():
+        label = f"{name}, {threads} {'BLAS ' * (name != 'PyTorch')}thread{'s' * (threads > 1)}"
+        seconds = medians[name, threads]
+        ratio = f"**{torch_best / seconds:.2f}**" if name != "PyTorch" and torch_best else ""
+        peaks = [r["epoch_peaks_mib"] for r in results]
+        first = max(p[0] - r["start_mib"] for p, r in zip(peaks, results))
+        later = f"{max(p[-1] - p[0] for p in peaks):.0f}" if config.epochs > 1 else "—"
+        losses = " ".join(f"{v:.4f}" for v in results[0]["losses"][:3])
+        print(
+            f"| {config.name} | {config.steps:,} ({config.epochs} x {config.images:,}) | {label} | {seconds:.2f} | "
+            f"{images / seconds:,.0f} | {max(p[-1] for p in peaks):.0f} | {first:.0f} | {later} | {losses} | "
+            f"{100 * results[0]['accuracy']:.2f}% | {ratio} |",
+            flush=True,
+        )
+
+
+def print_op_level(repeats: int, with_torch: bool) -> None:
+    """fit against a bare loop; then single ops against PyTorch's (each framework in its own process)."""
+    ours = run(["--op-level", str(repeats)])
+    fit_s, bare_s = statistics.median(ours["fit"]), statistics.median(ours["bare"])
+    print(f"\n| batch 32, 8,000 images, 1 BLAS thread (median of {repeats}) | s/epoch |")
+    print("|---|---|")
+    print(f"| `model.fit(..., epochs=1, verbose=0)` | {fit_s:.3f} |")
+    print(f"| bare loop (forward, loss, zero_grad, backward, step) | {bare_s:.3f} |")
+    print(f"| fit's overhead, share of its epoch | {100 * (fit_s - bare_s) / fit_s:.1f}% |")
+    theirs = run(["--ops", str(repeats)], module=True) if with_torch else {}
+    print("\n| op, forward+backward, batch 32 | tinygrad_np µs (1 BLAS thread) | PyTorch µs (1 thread) | ratio |")
+    print("|---|---|---|---|")
+    for name, us in ours["ops"].items():
+        ratio = f"{theirs[name] / us:.2f}" if name in theirs else ""
+        print(f"| {name} | {us:.0f} | {theirs.get(name, float('nan')):.0f} | {ratio} |")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeats", type=int, default=3, help="alternating rounds per configuration")
-    parser.add_argument("--configs", default="32,1,256", help="batch sizes, comma-separated (32, 1, 256)")
-    parser.add_argument("--worker", choices=["tinygrad_np", "torch"], help=argparse.SUPPRESS)
-    parser.add_argument("--batch", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--threads", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("--repeats", type=int, default=3, help="alternating rounds per configuration (default 3)")
+    parser.add_argument("--configs", default=",".join(c.name for c in CONFIGS), help="model/batch, comma-separated")
+    parser.add_argument("--quick", action="store_true", help="1 round and an eighth of the epochs (a smoke run)")
+    parser.add_argument("--worker", nargs=2, metavar=("JOB", "THREADS"), help=argparse.SUPPRESS)
+    parser.add_argument("--op-level", type=int, metavar="REPEATS", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(worker(args.worker, args.batch, args.threads)))
+        print(json.dumps(train_tinygrad(args.worker[0], int(args.worker[1]))))
         return
+    if args.op_level:
+        print(json.dumps(fit_overhead_and_ops(args.op_level)))
+        return
+    known = {c.name: c for c in CONFIGS}
+    unknown = [name for name in args.configs.split(",") if name not in known]
+    if unknown:
+        parser.error(f"--configs: unknown {unknown}; known: {', '.join(known)}")
+    configs = [known[name] for name in args.configs.split(",")]
+    repeats = 1 if args.quick else args.repeats
+    if args.quick:
+        configs = [replace(c, epochs=max(1, c.epochs // 8)) for c in configs]
     try:
         import torch  # noqa: F401
 
-        frameworks = [("tinygrad_np", 0), ("torch", 1), ("torch", 2)]
+        frameworks = FRAMEWORKS
     except ImportError:
         print("PyTorch is not installed: timing tinygrad_np alone (pip install torch==2.13.0 for the comparison)")
-        frameworks = [("tinygrad_np", 0)]
+        frameworks = [fw for fw in FRAMEWORKS if fw[0] != "PyTorch"]
 
-    print(f"| batch | images | framework | s/epoch (median of {args.repeats}) | samples/s | peak RSS MiB | "
-          "epoch growth MiB | test acc | tinygrad_np / PyTorch |")  # fmt: skip
-    print("|---|---|---|---|---|---|---|---|---|")
-    for batch in [int(b) for b in args.configs.split(",")]:
-        n = CONFIGS[batch][0]
-        runs = {fw: [] for fw in frameworks}
-        for _ in range(args.repeats):
-            for fw in frameworks:
-                runs[fw].append(run_worker(fw[0], batch, fw[1]))
-        medians = {fw: statistics.median(r["seconds"] for r in results) for fw, results in runs.items()}
-        torch_best = min((s for fw, s in medians.items() if fw[0] == "torch"), default=None)
-        for fw, results in runs.items():
-            name = "tinygrad_np" if fw[0] == "tinygrad_np" else f"PyTorch {fw[1]} thread{'s' * (fw[1] > 1)}"
-            ratio = f"**{torch_best / medians[fw]:.2f}**" if fw[0] == "tinygrad_np" and torch_best else ""
-            print(
-                f"| {batch} | {n:,} | {name} | {medians[fw]:.3f} | {n / medians[fw]:,.0f} | "
-                f"{max(r['peak_mib'] for r in results):.0f} | {max(r['epoch_growth_mib'] for r in results):.0f} | "
-                f"{100 * results[0]['accuracy']:.2f}% | {ratio} |",
-                flush=True,
-            )
-    if len(frameworks) > 1:
-        print("\n| op, forward+backward, batch 32 | tinygrad_np µs | PyTorch µs (1 thread) | ratio |")
-        print("|---|---|---|---|")
-        for name, ours_us, theirs_us in op_timings(args.repeats):
-            print(f"| {name} | {ours_us:.0f} | {theirs_us:.0f} | {theirs_us / ours_us:.2f} |")
+    from tinygrad_np.datasets import load_mnist
+
+    data = load_mnist("bundled", seed=SEED, log=None)
+    start = time.perf_counter()
+    print(
+        f"| config | steps (epochs x images) | framework | s (median of {repeats}) | samples/s | peak RSS MiB | "
+        "growth in epoch 1 MiB | growth after epoch 1 MiB | loss, epochs 1-3 | test acc | tinygrad_np / PyTorch |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for config in configs:
+        print_config(config, run_config(config, data, repeats, frameworks))
+    print_op_level(max(repeats, 5), with_torch=len(frameworks) > 2)
+    print(f"\n(total {time.perf_counter() - start:.0f} s)")
 
 
 if __name__ == "__main__":
