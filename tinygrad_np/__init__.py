@@ -5,14 +5,11 @@ from .anomaly import AnomalyError, detect_anomaly
 from .autograd import Op, enable_grad, grad, is_grad_enabled, no_grad
 from .autograd import functional as _autograd_functional  # noqa: F401 (makes tg.autograd.functional)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
-from .memory import tune_malloc
 from .nn import CNN, manual_seed
 from .ops import FUNCTIONS, REGISTRY, register, tensor_method, unregister
 from .ops.arguments import as_tensor
 from .profiler import profile
 from .tensor import Tensor
-
-MALLOC_TUNED = tune_malloc()  # see memory.py: recycle large temporaries instead of re-mapping them
 
 __all__ = [
     "AnomalyError",
