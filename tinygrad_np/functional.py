@@ -64,30 +64,15 @@ ARRAY_FUNCTIONS = {
 }  # fmt: skip
 
 
-def _unary_operator(name: str):
-    def method(self: Tensor) -> Tensor:
-        return FUNCTIONS[name](self)
+def _operator(name: str, side: str):
+    """The Tensor method for operator op `name`: `side` "unary" (op(self)), "left" (op(self, other))
+    or "right" (op(other, self): the Tensor on the right, as in 2 - x)."""
+
+    def method(self: Tensor, *other: Any) -> Tensor:
+        return FUNCTIONS[name](*other, self) if side == "right" else FUNCTIONS[name](self, *other)
 
     method.__name__ = name
-    method.__doc__ = f"The Tensor operator for `{name}` (see tinygrad_np.functional.{name})."
-    return method
-
-
-def _operator(name: str):
-    def method(self: Tensor, other: Any) -> Tensor:
-        return FUNCTIONS[name](self, other)
-
-    method.__name__ = name
-    method.__doc__ = f"The Tensor operator for `{name}` (see tinygrad_np.functional.{name})."
-    return method
-
-
-def _reflected_operator(name: str):
-    def method(self: Tensor, other: Any) -> Tensor:
-        return FUNCTIONS[name](other, self)
-
-    method.__name__ = name
-    method.__doc__ = f"The Tensor operator for `{name}` with the Tensor on the right."
+    method.__doc__ = f"The Tensor operator for `{name}` ({side}; see tinygrad_np.functional.{name})."
     return method
 
 
@@ -117,12 +102,9 @@ def _array_function(self: Tensor, func: Any, types: Any, args: Any, kwargs: Any)
     return (FUNCTIONS[fn] if isinstance(fn, str) else fn)(*args, **kwargs)
 
 
-for _method, _name in UNARY_OPERATORS.items():
-    setattr(Tensor, _method, _unary_operator(_name))
-for _method, _name in OPERATORS.items():
-    setattr(Tensor, _method, _operator(_name))
-for _method, _name in REFLECTED_OPERATORS.items():
-    setattr(Tensor, _method, _reflected_operator(_name))
+for _side, _table in (("unary", UNARY_OPERATORS), ("left", OPERATORS), ("right", REFLECTED_OPERATORS)):
+    for _method, _name in _table.items():
+        setattr(Tensor, _method, _operator(_name, _side))
 Tensor.__array_ufunc__ = _array_ufunc
 Tensor.__array_function__ = _array_function
 Tensor.T = property(lambda self: FUNCTIONS["transpose"](self), doc="The tensor with its axes reversed.")
