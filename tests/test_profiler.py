@@ -43,12 +43,3 @@ def test_environment_variable_prints_at_exit():
     )  # fmt: skip
     assert result.returncode == 0
     assert "mul" in result.stderr and "outside ops" in result.stderr
-
-
-def test_malloc_tuning_applies_on_linux_and_can_be_refused(monkeypatch):
-    from tinygrad_np.memory import tune_malloc
-
-    if sys.platform.startswith("linux"):
-        assert tg.MALLOC_TUNED and tune_malloc()
-    monkeypatch.setenv("TINYGRAD_NP_KEEP_MALLOC", "1")
-    assert tune_malloc() is False
