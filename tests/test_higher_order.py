@@ -262,3 +262,11 @@ def test_gradgradcheck_catches_a_second_derivative_lost_to_a_constant():
             tg.gradgradcheck(lambda t: t.constant_square(), np.array([1.0, 2.0]))
     finally:
         tg.unregister("constant_square")
+
+
+def test_zero_grad_forgets_the_gradient_tensor_too():
+    model = tg.nn.Sequential(tg.nn.Dense(3, 2, "tanh"), tg.nn.Dense(1, 3, "none"))
+    model(Tensor(np.ones((4, 2), np.float32))).sum().backward(create_graph=True)
+    assert all(p.grad_tensor is not None for p in model.parameters())
+    model.zero_grad()
+    assert all(p.grad is None and p.grad_tensor is None for p in model.parameters())

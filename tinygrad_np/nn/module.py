@@ -215,7 +215,7 @@ class Module:
         for name, (t, _) in tensors.items():
             if name in arrays:
                 t.data = arrays[name].astype(t.dtype)  # a copy: the model never shares memory with the caller
-                t.grad = None
+                t.zero_grad()
         return IncompatibleKeys(missing, unexpected)
 
     def parameters(self) -> list[Tensor]:
@@ -227,9 +227,9 @@ class Module:
         return sum(t.size for t in self.parameters())
 
     def zero_grad(self) -> None:
-        """Forget every parameter's gradient."""
+        """Forget every parameter's gradient (and its Tensor, after `backward(create_graph=True)`)."""
         for t in self.parameters():
-            t.grad = None
+            t.zero_grad()
 
     def architecture(self) -> str:
         """A one-line description of the model, e.g. for saved files' metadata."""
