@@ -102,3 +102,13 @@ def test_unnamed_parameters_are_named_by_their_tensor_name_or_index():
     with pytest.raises(NonFiniteUpdateError, match=r"parameter 0 \(weights\): its gradient is not finite"):
         opt.step()
     np.testing.assert_array_equal(w.data, 1)
+
+
+def test_huge_but_finite_gradients_are_not_mistaken_for_non_finite_ones():
+    """The quick finiteness test (a dot product of the values with themselves) overflows for values
+    near 1e20; the exact test behind it must then accept them."""
+
+    p = Tensor(np.zeros(4, np.float32), requires_grad=True)
+    p.grad = np.full(4, 1e30, np.float32)
+    optim.SGD([p], lr=1e-30).step()
+    np.testing.assert_allclose(p.numpy(), -1.0, rtol=1e-6)

@@ -150,7 +150,10 @@ class Tensor:
 
         if not self.requires_grad:
             raise RuntimeError("backward(): this tensor does not require grad and has no graph behind it")
-        (upstream,) = output_grads("backward()", [self], [grad], create_graph)
+        if grad is None and not create_graph and self.data.size == 1:  # a loss: the common case, kept short
+            upstream = np.ones_like(self.data)
+        else:
+            (upstream,) = output_grads("backward()", [self], [grad], create_graph)
         retain_graph = create_graph if retain_graph is None else retain_graph
         backward([self], [upstream], retain_graph=retain_graph, create_graph=create_graph)
 
