@@ -204,6 +204,13 @@ def test_register_refuses_duplicates_non_ops_and_ops_without_backward():
     with pytest.raises(TypeError, match="subclass of Op"):
         tg.register(object)
 
+    def backward(x):
+        """A function whose name is a Tensor method's."""
+        return x
+
+    with pytest.raises(ValueError, match="would replace Tensor's own `backward`"):
+        tg.register(_Cube)(backward)
+
     class NoBackward(Op):
         def forward(self, x):
             return x

@@ -48,6 +48,8 @@ def tensor_method(fn: Fn, *, name: str | None = None, replace: bool = False) -> 
     name = _check_name(fn.__name__ if name is None else name)
     if name in FUNCTIONS and not replace:
         raise ValueError(f"register: a function named {name!r} exists already; pass replace=True to override it")
+    if name not in FUNCTIONS and (hasattr(Tensor, name) or name.startswith("_")):
+        raise ValueError(f"register: {name!r} would replace Tensor's own `{name}`; give the function another name")
     FUNCTIONS[name] = fn
     setattr(Tensor, name, fn)
     return fn
