@@ -122,3 +122,29 @@ def test_unscaled_pixels_warn():
     X, y = blobs()
     with pytest.warns(UserWarning, match="X / 255"):
         small_model().fit(X * 255, y, epochs=1, lr=0.01, verbose=0)
+
+
+class ThreadCounter(nn.Module):
+    """A linear model that records how many BLAS threads NumPy may use in its training steps."""
+
+    def __init__(self):
+        self.layer = nn.Dense(3, 4, "none")
+        self.seen = set()
+
+    def forward(self, x):
+        from threadpoolctl import threadpool_info
+
+        if tg.is_grad_enabled():  # a training step (fit's shape probe runs without grad)
+            self.seen.update(info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas")
+        return self.layer(x)
+
+
+def test_per_sample_sgd_runs_on_one_blas_thread_and_restores_the_setting():
+    from threadpoolctl import threadpool_info
+
+    X, y = blobs(4)
+    before = [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
+    model = ThreadCounter()
+    tg.training.fit(model, X, y, epochs=1, lr=0.1, batch_size=1, verbose=0)
+    assert model.seen == {1}
+    assert [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"] == before
