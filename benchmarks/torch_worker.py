@@ -30,9 +30,18 @@ def mnist_cnn(nn):
     )  # fmt: skip
 
 
+def lenet5(nn, dropout: float = 0.5):
+    """models/lenet5.py in PyTorch (NCHW). Its dropout masks come from PyTorch's generator, not ours, so
+    the two frameworks' training losses differ a little (the same weights and batches otherwise)."""
+    return nn.Sequential(
+        nn.Conv2d(1, 6, 5, padding=2), nn.BatchNorm2d(6), nn.ReLU(), nn.MaxPool2d(2, 2),
+        nn.Conv2d(6, 16, 5), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2, 2), nn.Flatten(),
+        nn.Linear(400, 120), nn.ReLU(), nn.Dropout(dropout), nn.Linear(120, 84), nn.ReLU(), nn.Linear(84, 10),
+    )  # fmt: skip
+
+
 # Model name (bench_mnist.MODELS) -> builder of the same network in PyTorch, layer order as interop.to_torch names it.
-# LeNet-5 (issue 15): add "lenet5" here, mirroring models/lenet5.py, when that model lands.
-TORCH_MODELS: dict[str, Callable] = {"mnist_cnn": mnist_cnn}
+TORCH_MODELS: dict[str, Callable] = {"mnist_cnn": mnist_cnn, "lenet5": lenet5}
 
 
 def epoch_losses(step_losses: np.ndarray, n: int, batch: int) -> list[float]:
@@ -85,6 +94,7 @@ def train(job_path: str, threads: int) -> dict:
                 losses.append(loss.item())  # as fit does (kept 0-d tensors fragment the heap)
             epoch_ends.append(time.perf_counter())
         seconds = time.perf_counter() - start
+    net.eval()  # BatchNorm's running statistics, no dropout (as `evaluate` does)
     with torch.no_grad():
         accuracy = float((net(torch.from_numpy(X_test)).argmax(1).numpy() == y_test).mean())
     return {

@@ -10,6 +10,9 @@ import sys
 import numpy as np
 import pytest
 
+from benchmarks import torch_worker
+from models.lenet5 import INPUT_SHAPE as LENET5_INPUT
+from models.lenet5 import build_lenet5
 from models.mnist_cnn import INPUT_SHAPE, build_mnist_cnn
 from tinygrad_np import Tensor, interop, nn
 from tinygrad_np.checkpoint import load_file, save_arrays
@@ -146,3 +149,58 @@ def test_export_example_without_torch_says_how_to_install_it():
     result = subprocess.run([sys.executable, "-c", BLOCK_TORCH, script], capture_output=True, text=True, timeout=120)
     assert result.returncode == 2, result.stderr
     assert "this example needs PyTorch: pip install torch" in result.stderr
+
+
+def trained_lenet5(seed: int = 0):
+    """LeNet-5 after a few steps, so its BatchNorm statistics and biases are far from their initial values."""
+    rng = np.random.default_rng(seed)
+    X = rng.random((64, 28, 28, 1), dtype=np.float32)
+    model = build_lenet5(seed)
+    model.fit(X, np.arange(64) % 10, epochs=2, lr=0.05, batch_size=16, verbose=0)
+    return model.eval(), X
+
+
+def test_lenet5_names_follow_torchs_sequential_with_batchnorm_relu_and_dropout():
+    state = interop.to_torch(build_lenet5(0), LENET5_INPUT)
+    batchnorm = ["weight", "bias", "running_mean", "running_var", "num_batches_tracked"]
+    assert list(state) == [
+        "0.weight", "0.bias", *(f"1.{k}" for k in batchnorm), "4.weight", "4.bias", *(f"5.{k}" for k in batchnorm),
+        "9.weight", "9.bias", "12.weight", "12.bias", "14.weight", "14.bias",
+    ]  # fmt: skip
+    assert state["9.weight"].shape == (120, 400) and state["5.running_var"].shape == (16,)
+    assert state["1.num_batches_tracked"].dtype == np.int64
+
+
+def test_lenet5_from_torch_inverts_to_torch_exactly():
+    model, _ = trained_lenet5()
+    other = build_lenet5(7)
+    other.load_state_dict(interop.from_torch(other, interop.to_torch(model, LENET5_INPUT), LENET5_INPUT))
+    for (name, a), b in zip(model.state_dict().items(), other.state_dict().values()):
+        np.testing.assert_array_equal(a, b, err_msg=name)
+
+
+def test_batchnorm1d_after_flatten_follows_channels_first_order():
+    """A BatchNorm1d between Flatten and Dense sees (h, w, c)-ordered features; PyTorch's, (c, h, w)."""
+    model = nn.Sequential(nn.Conv2D(3, 3, 1, padding=1), nn.Flatten(), nn.BatchNorm1d(48), nn.Dense(2, 48, "none"))
+    model.layers[2].running_mean.data = np.arange(48, dtype=np.float32)
+    state = interop.to_torch(model, (4, 4, 1))
+    np.testing.assert_array_equal(state["2.running_mean"], np.arange(48).reshape(4, 4, 3).transpose(2, 0, 1).ravel())
+    back = interop.from_torch(model, state, (4, 4, 1))
+    np.testing.assert_array_equal(back["layers.2.running_mean"], np.arange(48))
+
+
+def test_lenet5_eval_logits_match_its_pytorch_twin_and_round_trip():
+    torch = pytest.importorskip("torch", reason=TORCH_HINT)
+    model, X = trained_lenet5()
+    torch.manual_seed(0)
+    net = torch_worker.lenet5(torch.nn)
+    net.load_state_dict({k: torch.from_numpy(v) for k, v in interop.to_torch(model, LENET5_INPUT).items()})
+    net.eval()
+    with torch.no_grad():
+        theirs = net(torch.from_numpy(torch_worker.nchw(X))).numpy()
+    np.testing.assert_allclose(model(Tensor(X)).numpy(), theirs, atol=1e-5, rtol=0)
+
+    back = build_lenet5(5)
+    back.load_state_dict(interop.from_torch(back, net.state_dict(), LENET5_INPUT))
+    for (name, a), b in zip(model.state_dict().items(), back.state_dict().values()):
+        np.testing.assert_array_equal(a, b, err_msg=name)
