@@ -129,49 +129,34 @@ def neg(x: Any) -> Tensor:
     return Neg.apply(as_tensor(x))
 
 
-class Exp(Op):
-    def forward(self, x):
-        self.out = np.exp(x)
+def _unary(name: str, forward, derivative, doc: str):
+    """Register a smooth elementwise op from its forward f(x) and its derivative f'(x, f(x))."""
+
+    def forward_method(self, x):
+        self.x, self.out = x, forward(x)
         return self.out
 
-    def backward(self, grad):
-        return grad * self.out
+    def backward_method(self, grad):
+        return grad * derivative(self.x, self.out)
+
+    op = type(name.capitalize(), (Op,), {"forward": forward_method, "backward": backward_method, "__doc__": doc})
+
+    def fn(x: Any) -> Tensor:
+        return op.apply(float_tensor(x))
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = doc
+    return register(op)(fn)
 
 
-@register(Exp)
-def exp(x: Any) -> Tensor:
-    """e ** x, elementwise."""
-    return Exp.apply(float_tensor(x))
-
-
-class Log(Op):
-    def forward(self, x):
-        self.x = x
-        return np.log(x)
-
-    def backward(self, grad):
-        return grad / self.x
-
-
-@register(Log)
-def log(x: Any) -> Tensor:
-    """Natural logarithm, elementwise."""
-    return Log.apply(float_tensor(x))
-
-
-class Sqrt(Op):
-    def forward(self, x):
-        self.out = np.sqrt(x)
-        return self.out
-
-    def backward(self, grad):
-        return grad / (2 * self.out)
-
-
-@register(Sqrt)
-def sqrt(x: Any) -> Tensor:
-    """Square root, elementwise."""
-    return Sqrt.apply(float_tensor(x))
+# Smooth elementwise ops, each its forward and its derivative f'(x, f(x)) side by side.
+exp = _unary("exp", np.exp, lambda x, out: out, "e ** x, elementwise.")
+log = _unary("log", np.log, lambda x, out: 1 / x, "Natural logarithm, elementwise.")
+sqrt = _unary("sqrt", np.sqrt, lambda x, out: 0.5 / out, "Square root, elementwise.")
+sigmoid = _unary(
+    "sigmoid", _sigmoid, lambda x, out: out * (1 - out), "1 / (1 + e ** -x), elementwise, computed without overflow."
+)
+tanh = _unary("tanh", np.tanh, lambda x, out: 1 - out * out, "Hyperbolic tangent, elementwise.")
 
 
 class ReLU(Op):
@@ -189,36 +174,6 @@ class ReLU(Op):
 def relu(x: Any) -> Tensor:
     """max(x, 0), elementwise (gradient 0 at 0)."""
     return ReLU.apply(as_tensor(x))
-
-
-class Sigmoid(Op):
-    def forward(self, x):
-        self.out = _sigmoid(x)
-        return self.out
-
-    def backward(self, grad):
-        return grad * self.out * (1 - self.out)
-
-
-@register(Sigmoid)
-def sigmoid(x: Any) -> Tensor:
-    """1 / (1 + e ** -x), elementwise, computed without overflow."""
-    return Sigmoid.apply(float_tensor(x))
-
-
-class Tanh(Op):
-    def forward(self, x):
-        self.out = np.tanh(x)
-        return self.out
-
-    def backward(self, grad):
-        return grad * (1 - self.out * self.out)
-
-
-@register(Tanh)
-def tanh(x: Any) -> Tensor:
-    """Hyperbolic tangent, elementwise."""
-    return Tanh.apply(float_tensor(x))
 
 
 class Abs(Op):
@@ -354,26 +309,6 @@ gt = _comparison("gt", np.greater, ">")
 ge = _comparison("ge", np.greater_equal, ">=")
 eq = _comparison("eq", np.equal, "==")
 ne = _comparison("ne", np.not_equal, "!=")
-
-
-def _unary(name: str, forward, derivative, doc: str):
-    """Register a smooth elementwise op from its forward f(x) and its derivative f'(x, f(x))."""
-
-    def forward_method(self, x):
-        self.x, self.out = x, forward(x)
-        return self.out
-
-    def backward_method(self, grad):
-        return grad * derivative(self.x, self.out)
-
-    op = type(name.capitalize(), (Op,), {"forward": forward_method, "backward": backward_method, "__doc__": doc})
-
-    def fn(x: Any) -> Tensor:
-        return op.apply(float_tensor(x))
-
-    fn.__name__ = fn.__qualname__ = name
-    fn.__doc__ = doc
-    return register(op)(fn)
 
 
 sin = _unary("sin", np.sin, lambda x, out: np.cos(x), "Sine, elementwise.")
