@@ -13,8 +13,8 @@ from typing import Any, NamedTuple
 import numpy as np
 from tqdm.auto import tqdm
 
+from . import blas, rng
 from . import functional as F
-from . import rng
 from .anomaly import detect_anomaly as anomaly_mode
 from .autograd import no_grad
 from .checkpoint import CheckpointError, check_state, differences, load_training, save_training
@@ -438,11 +438,13 @@ def blas_threads(batch_size: int) -> Any:
     Its matrix-vector products gain nothing from a second thread in a quiet run (measured: 2.33 s
     against 2.37 s for 8,000 steps), and on shared cores two spinning BLAS threads can make a step
     tens of times slower. Larger batches keep NumPy's setting: there two threads are faster.
+    SciPy's BLAS (optimizer updates, batch-1 weight gradients) is loaded first, so the limit covers it.
     """
     if batch_size > 1:
         return nullcontext()
     from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
+    blas.load()
     return threadpool_limits(limits=1, user_api="blas")
 
 
