@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from ..blas import subtract_scaled
+from ..blas import squared_norm, subtract_scaled
 from ..checks import check_number, describe
 from ..tensor import Tensor
 
@@ -31,11 +31,10 @@ class NonFiniteUpdateError(FloatingPointError):
 
 
 def _finite(a: np.ndarray) -> bool:
-    """All elements finite. First a BLAS dot product of the values with themselves (NaN and inf
-    propagate into it; about 3x faster than a sum on the 200k-weight layer), then, only if that is
-    not finite (which huge finite values can also cause), the exact elementwise test."""
-    flat = a.reshape(-1)
-    return bool(np.isfinite(np.dot(flat, flat)) or np.all(np.isfinite(a)))
+    """All elements finite. First the sum of their squares (one BLAS dot, into which NaN and inf
+    propagate; about 3x faster than a sum on the 200k-weight layer), then, only if that is not
+    finite (which huge finite values can also cause), the exact elementwise test."""
+    return math.isfinite(squared_norm(a)) or bool(np.all(np.isfinite(a)))
 
 
 def _finite_step(scale: float, direction: np.ndarray, dtype: np.dtype) -> bool:
@@ -43,8 +42,7 @@ def _finite_step(scale: float, direction: np.ndarray, dtype: np.dtype) -> bool:
     |direction_k| is at most sqrt(direction . direction) (one BLAS dot, into which NaN and inf
     propagate), so when scale times that stays below a quarter of the largest finite value (room for
     the dot's rounding), every element of the step does. Otherwise the exact elementwise test decides."""
-    flat = direction.reshape(-1)
-    if scale * math.sqrt(float(np.dot(flat, flat))) <= _safe_bound(dtype):
+    if scale * math.sqrt(squared_norm(direction)) <= _safe_bound(dtype):
         return True
     return bool(np.all(np.isfinite(np.multiply(direction, scale, dtype=dtype))))
 
