@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import time
 import warnings
@@ -449,24 +450,28 @@ def blas_threads(batch_size: int) -> Any:
 
 
 def _train_epoch(run: _Run, epoch: int) -> tuple[float, float]:
-    """One pass over the training data in epoch `epoch`'s order; (mean loss, accuracy) of the batches as trained."""
-    X, optimizer, loss_fn = run.X, run.optimizer, LOSSES[run.loss_name]
+    """One pass over the training data in epoch `epoch`'s order; (mean loss, accuracy) of the batches as trained.
+
+    The loop's own work per step is kept short (per-sample SGD runs it for every image): each
+    batch's predicted classes are stored, and compared with the labels once, after the epoch."""
+    X, optimizer, loss_fn, size = run.X, run.optimizer, LOSSES[run.loss_name], run.batch_size
     order = np.random.default_rng(None if run.seed is None else [run.seed, epoch]).permutation(len(X))
-    batches = tqdm(
-        _batches(len(X), run.batch_size, order),
-        total=-(-len(X) // run.batch_size),
+    starts = tqdm(
+        range(0, len(X), size),
         desc=f"epoch {epoch}/{run.epochs}",
         disable=None if run.verbose else True,  # None: silent when not a terminal
         leave=False,
     )
     per_batch = run.scheduler is not None and run.scheduler.per_batch
-    total_loss, correct = 0.0, 0
-    for step, idx in enumerate(batches, start=1):
+    predicted = np.empty(len(X), dtype=np.intp)
+    total_loss = 0.0
+    for step, start in enumerate(starts, start=1):
+        idx = order[start : start + size]
         scores = run.model(Tensor(X[idx]))
         batch_loss = loss_fn(scores, run.targets[idx])
         value = batch_loss.item()
         try:
-            if not np.isfinite(value):
+            if not math.isfinite(value):
                 raise NonFiniteUpdateError(-1, False)
             optimizer.zero_grad()
             batch_loss.backward()
@@ -480,5 +485,5 @@ def _train_epoch(run: _Run, epoch: int) -> tuple[float, float]:
         if per_batch:
             run.scheduler.step()
         total_loss += value * len(idx)
-        correct += int((scores.data.argmax(axis=1) == run.labels[idx]).sum())
-    return total_loss / len(X), correct / len(X)
+        predicted[start : start + size] = scores.data.argmax(axis=1)
+    return total_loss / len(X), np.count_nonzero(predicted == run.labels[order]) / len(X)
