@@ -146,13 +146,14 @@ class Tensor:
         unless `retain_graph` (default: `create_graph`).
         """
         from .autograd.engine import backward
-        from .autograd.grad import output_grads
 
         if not self.requires_grad:
             raise RuntimeError("backward(): this tensor does not require grad and has no graph behind it")
         if grad is None and not create_graph and self.data.size == 1:  # a loss: the common case, kept short
-            upstream = np.ones_like(self.data)
+            upstream = np.ones(self.data.shape, self.data.dtype)
         else:
+            from .autograd.grad import output_grads
+
             (upstream,) = output_grads("backward()", [self], [grad], create_graph)
         retain_graph = create_graph if retain_graph is None else retain_graph
         backward([self], [upstream], retain_graph=retain_graph, create_graph=create_graph)

@@ -12,6 +12,8 @@ the backward pass is itself recorded and can be differentiated again (see `Op.vj
 from __future__ import annotations
 
 import functools
+import heapq
+import itertools
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -33,6 +35,7 @@ class _GradMode(threading.local):
 
 
 _grad_mode = _GradMode()
+_sequence = itertools.count()  # numbers recorded ops in order: an op's number exceeds those of the ops it consumes
 BACKWARD_SCOPE = "backward of "  # the scope of the ops an op's vjp records: "backward of conv2d"
 
 
@@ -103,7 +106,7 @@ class Op:
     that freeing the saved state (the instance `__dict__`) keeps the graph drawable.
     """
 
-    __slots__ = ("parents", "params", "needs_input_grad", "freed", "scope", "__dict__")
+    __slots__ = ("parents", "params", "needs_input_grad", "freed", "scope", "sequence", "__dict__")
     name = "op"
     differentiable = True  # False for ops with integer or boolean results (argmax, comparisons): never recorded
 
@@ -122,17 +125,18 @@ class Op:
     def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
         """Run the op on Tensors and, when grad mode is on and an input needs it, record it."""
         ctx = cls()
+        mode = _grad_mode
         needs = tuple([t.requires_grad for t in inputs])
-        record = _grad_mode.enabled and True in needs and cls.differentiable
+        record = mode.enabled and True in needs and cls.differentiable
         ctx.needs_input_grad = needs if record else (False,) * len(inputs)
-        if _grad_mode.profile is None:
+        if mode.profile is None:
             data = ctx.forward(*[t.data for t in inputs], **params)
         else:
             start = time.perf_counter()
             data = ctx.forward(*[t.data for t in inputs], **params)
-            _grad_mode.profile.add(cls.name, "forward", time.perf_counter() - start)
-        if _grad_mode.anomaly is not None:
-            _grad_mode.anomaly.forward(ctx, inputs, data, record)
+            mode.profile.add(cls.name, "forward", time.perf_counter() - start)
+        if mode.anomaly is not None:
+            mode.anomaly.forward(ctx, inputs, data, record)
         if type(data) is not np.ndarray:  # a NumPy scalar (0-D results): saved copies must stay the output
             data = _as_saved_array(ctx, data)
         out = type(inputs[0])._from_op(data)
@@ -140,7 +144,8 @@ class Op:
             ctx.parents = inputs
             ctx.params = params
             ctx.freed = False
-            ctx.scope = _grad_mode.scope
+            ctx.scope = mode.scope
+            ctx.sequence = next(_sequence)
             out._ctx = ctx
             out.requires_grad = True
         return out
@@ -254,47 +259,64 @@ def backward(
     where it does not reach) is returned instead. Saved arrays are freed after use unless
     `retain_graph`. With `create_graph`, gradients are Tensors built by recorded ops (each op's
     `vjp`), so they can be differentiated again; else arrays, through each op's fast `backward`.
+
+    The walk needs no separate topological sort: ops are taken latest-recorded first (a heap keyed by
+    `Op.sequence`), and every op that consumes a tensor was recorded after the op that made it, so
+    a tensor's gradient is complete when its op is taken. Tensors key the gradients gathered so
+    far directly (they hash by identity).
     """
-    grads: dict[int, Any] = {}
+    grads: dict[Tensor, Any] = {}
     for output, g in zip(outputs, grad_outputs):
-        key = id(output)
-        grads[key] = g if key not in grads else grads[key] + g
-    wanted = None if inputs is None else {id(t): i for i, t in enumerate(inputs)}
+        grads[output] = g if output not in grads else grads[output] + g
+    pending = [(-t._ctx.sequence, t) for t in grads if t._ctx is not None]  # sequences are unique: no ties
+    heapq.heapify(pending)
+    wanted = None if inputs is None else {t: i for i, t in enumerate(inputs)}
     found: list[Any] = [None] * (0 if inputs is None else len(inputs))
-    with _SetGradMode(create_graph):
-        for tensor in reversed(topological_order(outputs)):
-            g = grads.pop(id(tensor), None)
-            if g is None:
-                continue
+    previous, _grad_mode.enabled = _grad_mode.enabled, create_graph
+    try:
+        while pending:
+            tensor = heapq.heappop(pending)[1]
+            g = grads.pop(tensor)
+            _deliver(tensor, g, wanted, found, create_graph)
             ctx = tensor._ctx
-            if wanted is None:
-                if ctx is None or tensor._retains_grad:
-                    _accumulate(tensor, g, create_graph)
-            elif id(tensor) in wanted:
-                found[wanted[id(tensor)]] = g
-            if ctx is not None:
-                _propagate(ctx, tensor, g, grads, create_graph)
-                if not retain_graph:
-                    ctx.release()
+            _propagate(ctx, tensor, g, grads, pending, create_graph)
+            if not retain_graph:
+                ctx.release()
+        for leaf, g in grads.items():  # what remains reached only leaves (and roots without an op)
+            _deliver(leaf, g, wanted, found, create_graph)
+    finally:
+        _grad_mode.enabled = previous
     return None if inputs is None else found
 
 
-def _propagate(ctx: Op, tensor: Tensor, g: Any, grads: dict[int, Any], create_graph: bool) -> None:
-    """Run one op's backward (or vjp) on `g` and add each input's gradient into `grads`."""
+def _deliver(tensor: Tensor, g: Any, wanted: dict[Tensor, int] | None, found: list[Any], create_graph: bool) -> None:
+    """A tensor's complete gradient: into `.grad` (leaves, and intermediates that retain it), or
+    into `found` when the caller asked for chosen `inputs`."""
+    if wanted is None:
+        if tensor._ctx is None or tensor._retains_grad:
+            _accumulate(tensor, g, create_graph)
+    elif tensor in wanted:
+        found[wanted[tensor]] = g
+
+
+def _propagate(ctx: Op, tensor: Tensor, g: Any, grads: dict[Tensor, Any], pending: list, create_graph: bool) -> None:
+    """Run one op's backward (or vjp) on `g`, add each input's gradient into `grads`, and queue the
+    ops of inputs reached for the first time."""
     if ctx.freed:
         raise RuntimeError(
             f"backward through op '{ctx.name}' a second time: its saved arrays were freed by the "
             "first backward; pass retain_graph=True to the first backward() to keep them"
         )
-    if _grad_mode.profile is not None:
+    profile = _grad_mode.profile
+    if profile is not None:
         start = time.perf_counter()
     if create_graph:
         with scope(BACKWARD_SCOPE + ctx.name):  # drawings group the ops a vjp records, by the op they differentiate
             input_grads = ctx.vjp(g, tensor)
     else:
         input_grads = ctx.backward(g)
-    if _grad_mode.profile is not None:
-        _grad_mode.profile.add(ctx.name, "backward", time.perf_counter() - start)
+    if profile is not None:
+        profile.add(ctx.name, "backward", time.perf_counter() - start)
     if not isinstance(input_grads, tuple):
         input_grads = (input_grads,)
     if len(input_grads) != len(ctx.parents):
@@ -312,8 +334,12 @@ def _propagate(ctx: Op, tensor: Tensor, g: Any, grads: dict[int, Any], create_gr
             gi = _check_grad_shape(ctx, index, gi, parent)
         if gi.dtype != parent.data.dtype:
             gi = gi.astype(parent.data.dtype)
-        key = id(parent)
-        grads[key] = gi if key not in grads else grads[key] + gi
+        if parent in grads:
+            grads[parent] = grads[parent] + gi
+        else:
+            grads[parent] = gi
+            if parent._ctx is not None:
+                heapq.heappush(pending, (-parent._ctx.sequence, parent))
 
 
 def _as_tensor_grad(ctx: Op, grad: Any) -> Any:

@@ -8,10 +8,14 @@ non-finite value is refused whole, leaving parameters and optimizer state as the
 
 from __future__ import annotations
 
+import functools
+import math
+import sys
 from collections.abc import Iterable
 
 import numpy as np
 
+from ..blas import squared_norm, subtract_scaled
 from ..checks import check_number, describe
 from ..tensor import Tensor
 
@@ -27,21 +31,36 @@ class NonFiniteUpdateError(FloatingPointError):
 
 
 def _finite(a: np.ndarray) -> bool:
-    """All elements finite. First a BLAS dot product of the values with themselves (NaN and inf
-    propagate into it; about 3x faster than a sum on the 200k-weight layer), then, only if that is
-    not finite (which huge finite values can also cause), the exact elementwise test."""
-    flat = a.reshape(-1)
-    return bool(np.isfinite(np.dot(flat, flat)) or np.all(np.isfinite(a)))
+    """All elements finite. First the sum of their squares (one BLAS dot, into which NaN and inf
+    propagate; about 3x faster than a sum on the 200k-weight layer), then, only if that is not
+    finite (which huge finite values can also cause), the exact elementwise test."""
+    return math.isfinite(squared_norm(a)) or bool(np.all(np.isfinite(a)))
+
+
+def _finite_step(scale: float, direction: np.ndarray, dtype: np.dtype) -> bool:
+    """All elements of scale * direction finite in `dtype`, without computing that product: each
+    |direction_k| is at most sqrt(direction . direction) (one BLAS dot, into which NaN and inf
+    propagate), so when scale times that stays below a quarter of the largest finite value (room for
+    the dot's rounding), every element of the step does. Otherwise the exact elementwise test decides."""
+    if scale * math.sqrt(squared_norm(direction)) <= _safe_bound(dtype):
+        return True
+    return bool(np.all(np.isfinite(np.multiply(direction, scale, dtype=dtype))))
+
+
+@functools.cache
+def _safe_bound(dtype: np.dtype) -> float:
+    return min(float(np.finfo(dtype).max), sys.float_info.max) / 4
 
 
 class Optimizer:
     """Holds the parameters; `step()` updates them from `.grad`, `zero_grad()` clears grads.
 
     `params`: Tensors that require grad, or (name, Tensor) pairs such as `model.named_parameters()`
-    (the names then appear in errors). Subclasses define `update(i, p)`, the amount to subtract from
-    parameter i, computed without changing the optimizer's state: a new state goes into the arrays
-    `staged(i)` returns, and `commit(i)` adopts it. `step()` checks every update and staged state is
-    finite before applying any, so a refused step leaves parameters and state exactly as they were.
+    (the names then appear in errors). Subclasses define `update(i, p)`, parameter i's step as a pair
+    (scale, direction): the parameter moves by -scale * direction. It is computed without changing the
+    optimizer's state: a new state goes into the arrays `staged(i)` returns, and `commit(i)` adopts it.
+    `step()` checks every step and staged state is finite before applying any, so a refused step
+    leaves parameters and state exactly as they were; it applies each in one pass (BLAS axpy).
     """
 
     def __init__(self, params: Iterable[Tensor] | Iterable[tuple[str, Tensor]], lr: float) -> None:
@@ -61,8 +80,9 @@ class Optimizer:
         for p in self.params:
             p.zero_grad()
 
-    def update(self, i: int, p: Tensor) -> np.ndarray:
-        """What to subtract from parameter `i` (`p`, which has a gradient), leaving the state as it is."""
+    def update(self, i: int, p: Tensor) -> tuple[float, np.ndarray]:
+        """(scale, direction): parameter `i` (`p`, which has a gradient) moves by -scale * direction;
+        the state stays as it is."""
         raise NotImplementedError(f"{type(self).__name__} must define update(i, p)")
 
     def staged(self, i: int) -> tuple[np.ndarray, ...]:
@@ -75,12 +95,12 @@ class Optimizer:
     def step(self) -> None:
         """Update every parameter that has a gradient, or none (NonFiniteUpdateError)."""
         with np.errstate(over="ignore", invalid="ignore"):  # reported below, clearly
-            updates = [(i, p, self.update(i, p)) for i, p in enumerate(self.params) if p.grad is not None]
-            for i, p, u in updates:
-                if not (_finite(u) and all(_finite(s) for s in self.staged(i))):
+            updates = [(i, p, *self.update(i, p)) for i, p in enumerate(self.params) if p.grad is not None]
+            for i, p, scale, direction in updates:
+                if not (_finite_step(scale, direction, p.data.dtype) and all(_finite(s) for s in self.staged(i))):
                     raise NonFiniteUpdateError(i, _finite(p.grad), self.names[i])
-        for i, p, u in updates:
-            p.data -= u
+        for i, p, scale, direction in updates:
+            subtract_scaled(p.data, scale, direction)
             self.commit(i)
         self.end_step()
 
@@ -122,10 +142,9 @@ class SGD(Optimizer):
         self.velocity = [np.zeros_like(p.data) for p in self.params] if self.momentum else []
         self.next_velocity = [np.empty_like(p.data) for p in self.params] if self.momentum else []
         self.started = [False] * len(self.params)  # a velocity exists (PyTorch starts it at g, undamped)
-        self.scratch = [np.empty_like(p.data) for p in self.params]  # lr * direction, without allocating
 
-    def update(self, i: int, p: Tensor) -> np.ndarray:
-        """lr * direction (the new velocity staged in a reused buffer)."""
+    def update(self, i: int, p: Tensor) -> tuple[float, np.ndarray]:
+        """(lr, direction); the new velocity is staged in a reused buffer."""
         g = p.grad if not self.weight_decay else p.grad + self.weight_decay * p.data
         direction = g
         if self.momentum:
@@ -133,7 +152,7 @@ class SGD(Optimizer):
             direction += g if not self.started[i] or not self.dampening else (1 - self.dampening) * g
             if self.nesterov:
                 direction = g + self.momentum * direction
-        return np.multiply(direction, self.lr, out=self.scratch[i])
+        return self.lr, direction
 
     def staged(self, i: int) -> tuple[np.ndarray, ...]:
         """The new velocity of parameter `i`."""
@@ -191,8 +210,8 @@ class Adam(Optimizer):
         self.next_m = [np.empty_like(p.data) for p in self.params]
         self.next_v = [np.empty_like(p.data) for p in self.params]
 
-    def update(self, i: int, p: Tensor) -> np.ndarray:
-        """lr * m_hat / (sqrt(v_hat) + eps), from the moment estimates of step t + 1 (staged)."""
+    def update(self, i: int, p: Tensor) -> tuple[float, np.ndarray]:
+        """(1, lr * m_hat / (sqrt(v_hat) + eps)), from the moment estimates of step t + 1 (staged)."""
         t = self.t + 1
         g = p.grad if not self.weight_decay or self.decoupled else p.grad + self.weight_decay * p.data
         m = np.multiply(self.m[i], self.beta1, out=self.next_m[i])
@@ -202,7 +221,7 @@ class Adam(Optimizer):
         step = (self.lr / (1 - self.beta1**t)) * m / (np.sqrt(v / (1 - self.beta2**t)) + self.eps)
         if self.decoupled and self.weight_decay:
             step += (self.lr * self.weight_decay) * p.data
-        return step
+        return 1.0, step
 
     def staged(self, i: int) -> tuple[np.ndarray, ...]:
         """The new moment estimates of parameter `i`."""
