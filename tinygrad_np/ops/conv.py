@@ -36,8 +36,10 @@ def im2col(
     Column order is (pool_y, pool_x, N, Ho // pool, Wo // pool): with pool = 1 plain (N, Ho, Wo);
     with pool = p, the p * p positions of each pooling window land in p * p contiguous blocks
     (output rows and columns that a floor-mode pool would drop are not computed). Rows are
-    (kh, kw, C // groups) within each group. Copying in this order runs along whole output rows,
-    which stays fast when C is 1 (as for MNIST), and `cols[g].T` feeds the GEMM without a copy.
+    (kh, kw, C // groups) within each group. The copy runs along the longer contiguous stretch:
+    along output rows when a patch row's adjacent values are few (fewer than 8: one channel, as for
+    MNIST), else along patch rows; the result is then the transpose of a (groups, N * Ho * Wo, K)
+    array, which the matrix products take as it is.
     """
     (kh, kw), (dh, dw) = kernel, dilation
     n, h, w, c = x.shape
@@ -45,13 +47,13 @@ def im2col(
     wp = output_size(w, kw, stride[1], dw) // pool
     sn, sh, sw, sc = x.strides
     dy, dx, cg = sh * stride[0], sw * stride[1], c // groups
-    view = as_strided(
-        x,
-        (groups, kh, kw, cg, pool, pool, n, hp, wp),
-        (sc * cg, sh * dh, sw * dw, sc, dy, dx, sn, dy * pool, dx * pool),
-        writeable=False,
-    )
-    return np.ascontiguousarray(view).reshape(groups, kh * kw * cg, -1)
+    patch, positions = (kh, kw, cg), (pool, pool, n, hp, wp)
+    patch_strides, position_strides = (sh * dh, sw * dw, sc), (dy, dx, sn, dy * pool, dx * pool)
+    if (kw * cg if dw == 1 else cg) < 8:  # the contiguous run in a patch row
+        view = as_strided(x, (groups, *patch, *positions), (sc * cg, *patch_strides, *position_strides))
+        return np.ascontiguousarray(view).reshape(groups, kh * kw * cg, -1)
+    view = as_strided(x, (groups, *positions, *patch), (sc * cg, *position_strides, *patch_strides))
+    return np.ascontiguousarray(view).reshape(groups, -1, kh * kw * cg).transpose(0, 2, 1)
 
 
 def col2im(
@@ -66,12 +68,15 @@ def col2im(
     """Adjoint of `im2col`: add the gradient of every patch back onto a (padded) image.
 
     `grad_cols` is (groups, kh * kw * C // groups, pool * pool * N * Hp * Wp) in `im2col`'s order;
-    `blocks_hw` is (Hp, Wp), the output size divided by `pool`.
+    `blocks_hw` is (Hp, Wp), the output size divided by `pool`. The sums run on a channels-first
+    image (C, N, H, W), where each kernel offset's piece is a view of `grad_cols` (pool 1) whose rows
+    are whole output rows.
     """
-    (kh, kw), (n, _, _, c), (hp, wp), p = kernel, padded_shape, blocks_hw, pool
+    (kh, kw), (n, h, w, c), (hp, wp), p = kernel, padded_shape, blocks_hw, pool
     g = grad_cols.shape[0]
-    pieces = grad_cols.reshape(g, kh, kw, c // g, p, p, n, hp, wp).transpose(1, 2, 6, 7, 4, 8, 5, 0, 3)
-    return scatter_windows(pieces.reshape(kh, kw, n, hp * p, wp * p, c), padded_shape, stride, dilation)
+    pieces = grad_cols.reshape(g, kh, kw, c // g, p, p, n, hp, wp).transpose(1, 2, 0, 3, 6, 7, 4, 8, 5)
+    image = scatter_windows(pieces.reshape(kh, kw, c, n, hp * p, wp * p), (c, n, h, w), stride, dilation)
+    return np.ascontiguousarray(image.transpose(1, 2, 3, 0))
 
 
 def by_group(matrix: np.ndarray, groups: int) -> np.ndarray:

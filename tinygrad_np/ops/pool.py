@@ -119,9 +119,11 @@ class AvgPool2d(Op):
         return sums / self.counts
 
     def backward(self, grad):
-        kh, kw = self.kernel
-        share = np.broadcast_to(grad / self.counts, (kh, kw, *grad.shape))
-        return unpad_image(scatter_windows(share, self.padded_shape, self.stride), self.padding)
+        (kh, kw), (n, h, w, c) = self.kernel, self.padded_shape
+        share = (grad / self.counts).transpose(0, 3, 1, 2)  # channels first: (N, C, Ho, Wo)
+        share = np.broadcast_to(share, (kh, kw, *share.shape))
+        image = scatter_windows(share, (n, c, h, w), self.stride).transpose(0, 2, 3, 1)
+        return unpad_image(image, self.padding)
 
     def vjp(self, grad, out):
         """The same spread with Tensor ops: a transposed depthwise conv with a kernel of ones."""
