@@ -20,7 +20,7 @@ from ..autograd import Op
 from ..checks import check_float, check_int, check_ndim, check_pair
 from ..tensor import Tensor
 from .arguments import as_tensor, channels_first_hint, image
-from .linalg import column_sums
+from .channels import channel_rows, channel_sums, tiled
 from .registry import register
 from .windows import first_max_masks, output_size, pad_image, scatter_windows, unpad_image
 
@@ -230,26 +230,32 @@ def conv_arguments(fn: str, x: Any, weight: Any, bias: Any, stride: Any, padding
     return inputs, {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
 
 
-def bias_gradient(ctx: Op, grad2: np.ndarray) -> tuple[np.ndarray | None, ...]:
-    """The bias gradient as a 1-tuple when the op has a bias input, else ()."""
+def bias_gradient(ctx: Op, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+    """The bias gradient (per-channel sums of the (..., C) output gradient `grad`) as a 1-tuple
+    when the op has a bias input, else ()."""
     if len(ctx.needs_input_grad) < 3:
         return ()
-    return (column_sums(grad2) if ctx.needs_input_grad[2] else None,)
+    return (channel_sums(channel_rows(grad), grad.shape[-1]) if ctx.needs_input_grad[2] else None,)
+
+
+def add_bias(out: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
+    """`out` (..., C) += `bias` (C,) in place, along whole rows (fast with few channels)."""
+    if bias is not None:
+        rows = channel_rows(out)
+        rows += tiled(bias, rows)
+    return out
 
 
 class Conv2d(ConvCore):
     def forward(self, x, weight, bias=None, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1), groups=1):
         out = self.convolve(x, weight, stride, padding, dilation, groups)
-        if bias is not None:
-            out += bias
-        return out.reshape(x.shape[0], *self.blocks_hw, weight.shape[3])
+        return add_bias(out.reshape(x.shape[0], *self.blocks_hw, weight.shape[3]), bias)
 
     def backward(self, grad):
-        grad2 = grad.reshape(-1, grad.shape[3])
-        return *self.convolve_backward(grad2), *bias_gradient(self, grad2)
+        return *self.convolve_backward(grad.reshape(-1, grad.shape[3])), *bias_gradient(self, grad)
 
     def vjp(self, grad, out):
-        return *self.conv_vjp(grad), *bias_gradient(self, grad.reshape(-1, grad.shape[3]))
+        return *self.conv_vjp(grad), *bias_gradient(self, grad)
 
 
 @register(Conv2d)
@@ -347,10 +353,7 @@ class ConvTranspose2d(ConvCore):
         weights = by_group(weight.reshape(-1, c_in), groups)
         grad_cols = grouped_product(weights, by_group(x.reshape(-1, c_in), groups).transpose(0, 2, 1))
         out = unpad_image(col2im(grad_cols, padded_shape, (kh, kw), stride, dilation, (h, w)), padding)
-        out = np.ascontiguousarray(out)
-        if bias is not None:
-            out += bias
-        return out
+        return add_bias(np.ascontiguousarray(out), bias)
 
     def backward(self, grad):
         x, weight, (stride, padding, dilation, groups) = self.x, self.weight, self.settings
@@ -359,7 +362,7 @@ class ConvTranspose2d(ConvCore):
             grad_x = self.convolve(grad, weight, stride, padding, dilation, groups).reshape(x.shape)
         if self.needs_input_grad[1]:
             grad_w = self.weight_gradient(self.cols, x.reshape(-1, x.shape[3]), weight.shape)
-        return grad_x, grad_w, *bias_gradient(self, grad.reshape(-1, grad.shape[3]))
+        return grad_x, grad_w, *bias_gradient(self, grad)
 
     def vjp(self, grad, out):
         """conv2d of the upstream gradient (for x) and conv2d_weight with x as the output gradient
@@ -368,7 +371,7 @@ class ConvTranspose2d(ConvCore):
         del params["output_padding"]
         grad_x = Conv2d.apply(grad, weight, **params) if self.needs_input_grad[0] else None
         grad_w = Conv2dWeight.apply(grad, x, kernel=weight.shape[:2], **params) if self.needs_input_grad[1] else None
-        return grad_x, grad_w, *bias_gradient(self, grad.reshape(-1, grad.shape[3]))
+        return grad_x, grad_w, *bias_gradient(self, grad)
 
 
 @register(ConvTranspose2d)
