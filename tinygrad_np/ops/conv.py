@@ -57,7 +57,8 @@ def im2col(
 
 
 def col2im(
-    grad_cols: np.ndarray,
+    weights: np.ndarray,
+    z: np.ndarray,
     padded_shape: tuple[int, ...],
     kernel: Pair,
     stride: Pair,
@@ -65,17 +66,34 @@ def col2im(
     blocks_hw: Pair,
     pool: int = 1,
 ) -> np.ndarray:
-    """Adjoint of `im2col`: add the gradient of every patch back onto a (padded) image.
+    """Adjoint of `im2col`, applied to the patch gradients weights[g] @ z[g].T: add every patch's
+    gradient back onto a (padded) image.
 
-    `grad_cols` is (groups, kh * kw * C // groups, pool * pool * N * Hp * Wp) in `im2col`'s order;
-    `blocks_hw` is (Hp, Wp), the output size divided by `pool`. The sums run on a channels-first
-    image (C, N, H, W), where each kernel offset's piece is a view of `grad_cols` (pool 1) whose rows
-    are whole output rows.
+    `weights` is (groups, kh * kw * C // groups, C_out // groups) (`by_group`), `z` the (M, C_out)
+    output gradient in `im2col`'s column order, `blocks_hw` (Hp, Wp) the output size over `pool`.
+    The sums run on a channels-first image (C, N, H, W), so that each addition runs along rows.
+    With stride 1, z is widened to the image's width W (zeros beyond the output's): the piece of
+    kernel offset (i, j) is then one contiguous run per channel and image, added at flat offset
+    i * dh * W + j * dw (what the widening makes land past a row's end is zero).
     """
     (kh, kw), (n, h, w, c), (hp, wp), p = kernel, padded_shape, blocks_hw, pool
-    g = grad_cols.shape[0]
-    pieces = grad_cols.reshape(g, kh, kw, c // g, p, p, n, hp, wp).transpose(1, 2, 0, 3, 6, 7, 4, 8, 5)
-    image = scatter_windows(pieces.reshape(kh, kw, c, n, hp * p, wp * p), (c, n, h, w), stride, dilation)
+    g = weights.shape[0]
+    if stride == (1, 1) and p == 1:
+        wide = np.zeros((n, hp, w, z.shape[1]), z.dtype)
+        wide[:, :, :wp] = z.reshape(n, hp, wp, -1)
+        grad_cols = grouped_product(weights, by_group(wide.reshape(-1, z.shape[1]), g).transpose(0, 2, 1))
+        pieces = grad_cols.reshape(g, kh, kw, c // g, n, hp * w).transpose(1, 2, 0, 3, 4, 5)
+        pieces = pieces.reshape(kh, kw, c, n, hp * w)
+        (dh, dw), flat = dilation, np.zeros((c, n, h * w + (kw - 1) * dilation[1]), z.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                start = i * dh * w + j * dw
+                flat[:, :, start : start + hp * w] += pieces[i, j]
+        image = flat[:, :, : h * w].reshape(c, n, h, w)
+    else:
+        grad_cols = grouped_product(weights, by_group(z, g).transpose(0, 2, 1))
+        pieces = grad_cols.reshape(g, kh, kw, c // g, p, p, n, hp, wp).transpose(1, 2, 0, 3, 6, 7, 4, 8, 5)
+        image = scatter_windows(pieces.reshape(kh, kw, c, n, hp * p, wp * p), (c, n, h, w), stride, dilation)
     return np.ascontiguousarray(image.transpose(1, 2, 3, 0))
 
 
@@ -132,8 +150,7 @@ class ConvCore(Op):
         """The gradient of x from the output gradient `grad_z` (M, C_out): col2im of weight @ grad_z."""
         stride, padding, dilation, pool = self.geometry
         weights = by_group(weight.reshape(-1, weight.shape[3]), self.groups)
-        grad_cols = grouped_product(weights, by_group(grad_z, self.groups).transpose(0, 2, 1))
-        padded = col2im(grad_cols, self.padded_shape, weight.shape[:2], stride, dilation, self.blocks_hw, pool)
+        padded = col2im(weights, grad_z, self.padded_shape, weight.shape[:2], stride, dilation, self.blocks_hw, pool)
         return unpad_image(padded, padding)
 
     def weight_gradient(self, cols, grad_z, shape):
@@ -351,9 +368,8 @@ class ConvTranspose2d(ConvCore):
         )
         self.x, self.weight, self.settings = x, weight, (stride, padding, dilation, groups)
         weights = by_group(weight.reshape(-1, c_in), groups)
-        grad_cols = grouped_product(weights, by_group(x.reshape(-1, c_in), groups).transpose(0, 2, 1))
-        out = unpad_image(col2im(grad_cols, padded_shape, (kh, kw), stride, dilation, (h, w)), padding)
-        return add_bias(np.ascontiguousarray(out), bias)
+        out = col2im(weights, x.reshape(-1, c_in), padded_shape, (kh, kw), stride, dilation, (h, w))
+        return add_bias(np.ascontiguousarray(unpad_image(out, padding)), bias)
 
     def backward(self, grad):
         x, weight, (stride, padding, dilation, groups) = self.x, self.weight, self.settings
