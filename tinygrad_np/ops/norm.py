@@ -100,28 +100,27 @@ class BatchNorm(_Normalize):
             self.constant_mean = mean
             centered = rows - tiled(mean, rows)
         self.inv_std = (1 / np.sqrt(var + eps)).astype(x.dtype)
-        self.xhat = np.multiply(centered, tiled(self.inv_std, rows), out=centered)
-        self.weight = affine[0] if affine else None
-        if not affine:
-            return self.xhat.reshape(x.shape)
-        out = self.xhat * tiled(affine[0], rows)
-        out += tiled(affine[1], rows)
+        self.centered, self.weight = centered, affine[0] if affine else None  # xhat = centered * inv_std
+        scale = self.inv_std if not affine else self.inv_std * affine[0]
+        out = centered * tiled(scale, rows)
+        if affine:
+            out += tiled(affine[1], rows)
         return out.reshape(x.shape)
 
     def backward(self, grad):
         """dx = (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)) / std with dxhat = grad * weight,
-        written as three per-channel terms on the rows."""
-        weight, xhat, channels = self.weight, self.xhat, grad.shape[-1]
+        written as three per-channel terms on the rows (xhat = centered / std)."""
+        weight, centered, channels = self.weight, self.centered, grad.shape[-1]
         rows = channel_rows(grad)
         grad_bias = channel_sums(rows, channels)
-        grad_weight = channel_sums(rows * xhat, channels)
+        grad_weight = channel_sums(rows * centered, channels) * self.inv_std
         grad_x = None
         if self.needs_input_grad[0]:
             scale = self.inv_std if weight is None else weight * self.inv_std
             grad_x = rows * tiled(scale, rows)
             if self.batch_stats:
                 n = grad.size // channels
-                grad_x -= xhat * tiled(scale * grad_weight / n, rows)
+                grad_x -= centered * tiled(scale * self.inv_std * grad_weight / n, rows)
                 grad_x -= tiled(scale * grad_bias / n, rows)
             grad_x = grad_x.reshape(grad.shape)
         if weight is None:
