@@ -173,6 +173,7 @@ def fit_overhead_and_ops(repeats: int) -> dict:
             timings["bare"].append(seconds(bare_epoch))
         a = torch_worker.op_inputs()
         x, w, b, maps, logits, labels = (a[k] for k in ("x", "w", "b", "maps", "logits", "labels"))
+        bn_weight, bn_bias = np.ones(6, np.float32), np.zeros(6, np.float32)
 
         def case(fn, *arrays):
             leaves = [Tensor(array, requires_grad=True) for array in arrays]
@@ -184,6 +185,11 @@ def fit_overhead_and_ops(repeats: int) -> dict:
             "cross_entropy (32, 10)": case(lambda z: F.cross_entropy(z, labels), logits),
             "conv+relu+maxpool (fused here)": case(
                 lambda x, w, b: F.conv2d_relu_maxpool2d(x, w, b, padding=1), x, w, b
+            ),
+            "linear 1568->128": case(F.linear, a["flat"], a["dense_w"], a["dense_b"]),
+            "LeNet-5: conv2d 5x5, 6->16 ch on 14x14": case(F.conv2d, a["maps6"], a["w16"], a["b16"]),
+            "LeNet-5: batch_norm on 28x28x6": case(
+                lambda z, g, h: F.batch_norm(z, weight=g, bias=h, training=True), a["bn_x"], bn_weight, bn_bias
             ),
         }
         ops = {name: torch_worker.per_call_us(fn, repeats) for name, fn in cases.items()}

@@ -116,6 +116,13 @@ def op_inputs() -> dict[str, np.ndarray]:
         "maps": rng.standard_normal((32, 28, 28, 8), dtype=np.float32),
         "logits": rng.standard_normal((32, 10), dtype=np.float32),
         "labels": rng.integers(0, 10, 32),
+        "flat": rng.standard_normal((32, 1568), dtype=np.float32),  # the CNN's dense layer
+        "dense_w": rng.standard_normal((1568, 128), dtype=np.float32) * 0.03,
+        "dense_b": np.zeros(128, np.float32),
+        "maps6": rng.standard_normal((32, 14, 14, 6), dtype=np.float32),  # LeNet-5's second conv
+        "w16": rng.standard_normal((5, 5, 6, 16), dtype=np.float32) * 0.1,
+        "b16": np.zeros(16, np.float32),
+        "bn_x": rng.standard_normal((32, 28, 28, 6), dtype=np.float32),  # LeNet-5's first batch norm
     }
 
 
@@ -138,9 +145,12 @@ def op_timings(repeats: int) -> dict[str, float]:
 
     torch.set_num_threads(1)
     a = op_inputs()
-    x, maps = torch.from_numpy(nchw(a["x"])), torch.from_numpy(nchw(a["maps"]))
-    w = torch.from_numpy(np.ascontiguousarray(a["w"].transpose(3, 2, 0, 1)))
-    b, logits, labels = (torch.from_numpy(a[k]) for k in ("b", "logits", "labels"))
+    x, maps, maps6, bn_x = (torch.from_numpy(nchw(a[k])) for k in ("x", "maps", "maps6", "bn_x"))
+    w, w16 = (torch.from_numpy(np.ascontiguousarray(a[k].transpose(3, 2, 0, 1))) for k in ("w", "w16"))
+    b, b16, logits, labels = (torch.from_numpy(a[k]) for k in ("b", "b16", "logits", "labels"))
+    flat, dense_b = torch.from_numpy(a["flat"]), torch.from_numpy(a["dense_b"])
+    dense_w = torch.from_numpy(a["dense_w"].T.copy())  # PyTorch's (out, in)
+    bn_weight, bn_bias = torch.ones(6), torch.zeros(6)
 
     def case(fn, *tensors):
         leaves = [t.clone().requires_grad_(True) for t in tensors]
@@ -152,6 +162,11 @@ def op_timings(repeats: int) -> dict[str, float]:
         "cross_entropy (32, 10)": case(lambda z: tf.cross_entropy(z, labels), logits),
         "conv+relu+maxpool (fused here)": case(
             lambda x, w, b: tf.max_pool2d(tf.relu(tf.conv2d(x, w, b, padding=1)), 2), x, w, b
+        ),
+        "linear 1568->128": case(tf.linear, flat, dense_w, dense_b),
+        "LeNet-5: conv2d 5x5, 6->16 ch on 14x14": case(tf.conv2d, maps6, w16, b16),
+        "LeNet-5: batch_norm on 28x28x6": case(
+            lambda z, g, h: tf.batch_norm(z, None, None, g, h, training=True), bn_x, bn_weight, bn_bias
         ),
     }
     return {name: per_call_us(fn, repeats) for name, fn in cases.items()}

@@ -8,6 +8,7 @@ import pytest
 
 import tinygrad_np as tg
 from tinygrad_np import Tensor, nn
+from tinygrad_np.autograd.engine import topological_order
 from tinygrad_np.checkpoint import CheckpointError
 
 TOL = {np.float64: 1e-10, np.float32: 2e-5}
@@ -323,6 +324,26 @@ def test_conv_relu_maxpool_is_fused_in_sequential_with_the_same_numbers(relu_lay
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
     assert "conv2d_relu_maxpool2d" in outs[0][2] and "conv2d_relu_maxpool2d" not in outs[1][2]
     assert "softmax" not in outs[0][2]  # the final softmax is left to the loss, as CNN does
+
+
+def test_relu_then_max_pool_runs_as_pool_then_relu_with_bitwise_the_same_numbers():
+    def build(fuse):
+        nn.manual_seed(4)
+        layers = [nn.Conv2D(3, 3, 2, padding=1), nn.BatchNorm2d(3), nn.ReLU(), nn.Pooling("max", 2, 2)]
+        return nn.Sequential(*layers, nn.Flatten(), nn.Dense(2, 3 * 3 * 3, "none"), fuse=fuse)
+
+    x = np.random.default_rng(1).standard_normal((6, 7, 7, 2)).astype(np.float32)  # odd size: a row is dropped
+    results = []
+    for model in (build(True), build(False)):
+        out = model(Tensor(x))
+        relu_shapes = [t.shape for t in topological_order([out]) if t._ctx is not None and t._ctx.name == "relu"]
+        (out * out).sum().backward()
+        results.append((out.numpy(), [p.grad for p in model.parameters()], relu_shapes))
+    (fused_out, fused_grads, fused_relu), (plain_out, plain_grads, plain_relu) = results
+    assert np.count_nonzero(plain_out) and (plain_out == fused_out).all()
+    for a, b in zip(fused_grads, plain_grads):
+        np.testing.assert_array_equal(a, b)
+    assert (fused_relu, plain_relu) == ([(6, 3, 3, 3)], [(6, 7, 7, 3)])  # the fused model's ReLU ran on the pooled map
 
 
 def test_a_custom_model_ending_in_softmax_trained_with_cross_entropy_is_warned_once_naming_the_layer():

@@ -39,6 +39,17 @@ def fused_span(layers: list[Module], i: int) -> int:
     return j + 1 - i if fusable else 0
 
 
+def pools_after_relu(layers: list[Module], i: int) -> bool:
+    """A ReLU layer at `i` followed by a max Pooling: max_pool(relu(x)) = relu(max_pool(x)), and
+    pooling first lets ReLU (forward and backward) run on the smaller map, with the same numbers."""
+    return (
+        type(layers[i]) is ReLU
+        and i + 1 < len(layers)
+        and isinstance(layers[i + 1], Pooling)
+        and layers[i + 1].mode == "max"
+    )
+
+
 def ends_in_softmax(layer: Module) -> bool:
     """A layer whose output is a softmax: Dense(..., activation="softmax") or Softmax."""
     return (isinstance(layer, Dense) and layer.activation == "softmax") or isinstance(layer, Softmax)
@@ -51,7 +62,9 @@ class Sequential(Module):
     activation="softmax")`, or `Softmax()`) is left to the fused loss and `predict_proba`, which
     apply it once, stably. With `fuse=True` (the default) a ReLU Conv2D (or a Conv2D then `ReLU()`)
     followed by a max Pooling whose stride is its size runs as the single op `conv2d_relu_maxpool2d`:
-    the same numbers, about twice as fast. `model.fuse = False` runs (and draws) the layers one by one.
+    the same numbers, about twice as fast; a `ReLU()` followed by a max Pooling pools first (the same
+    numbers: ReLU and max commute), so ReLU runs on the smaller map. `model.fuse = False` runs (and
+    draws) the layers one by one.
     Parameters are named `layers.<index>.<name>`.
     """
 
@@ -76,6 +89,10 @@ class Sequential(Module):
                 with scope(" + ".join(layer.label() for layer in body[i : i + span])):
                     h = F.conv2d_relu_maxpool2d(h, conv.filters, conv.biases, conv.stride, conv.padding, pool.size)
                 i += span
+            elif fuse and pools_after_relu(body, i):
+                with scope(f"{body[i].label()} + {body[i + 1].label()}"):
+                    h = F.relu(body[i + 1](h))
+                i += 2
             else:
                 h = body[i](h)
                 i += 1

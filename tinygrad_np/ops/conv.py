@@ -20,7 +20,7 @@ from ..autograd import Op
 from ..checks import check_float, check_int, check_ndim, check_pair
 from ..tensor import Tensor
 from .arguments import as_tensor, channels_first_hint, image
-from .linalg import column_sums
+from .channels import channel_rows, channel_sums, tiled
 from .registry import register
 from .windows import first_max_masks, output_size, pad_image, scatter_windows, unpad_image
 
@@ -36,8 +36,10 @@ def im2col(
     Column order is (pool_y, pool_x, N, Ho // pool, Wo // pool): with pool = 1 plain (N, Ho, Wo);
     with pool = p, the p * p positions of each pooling window land in p * p contiguous blocks
     (output rows and columns that a floor-mode pool would drop are not computed). Rows are
-    (kh, kw, C // groups) within each group. Copying in this order runs along whole output rows,
-    which stays fast when C is 1 (as for MNIST), and `cols[g].T` feeds the GEMM without a copy.
+    (kh, kw, C // groups) within each group. The copy runs along the longer contiguous stretch:
+    along output rows when a patch row's adjacent values are few (fewer than 8: one channel, as for
+    MNIST), else along patch rows; the result is then the transpose of a (groups, N * Ho * Wo, K)
+    array, which the matrix products take as it is.
     """
     (kh, kw), (dh, dw) = kernel, dilation
     n, h, w, c = x.shape
@@ -45,17 +47,18 @@ def im2col(
     wp = output_size(w, kw, stride[1], dw) // pool
     sn, sh, sw, sc = x.strides
     dy, dx, cg = sh * stride[0], sw * stride[1], c // groups
-    view = as_strided(
-        x,
-        (groups, kh, kw, cg, pool, pool, n, hp, wp),
-        (sc * cg, sh * dh, sw * dw, sc, dy, dx, sn, dy * pool, dx * pool),
-        writeable=False,
-    )
-    return np.ascontiguousarray(view).reshape(groups, kh * kw * cg, -1)
+    patch, positions = (kh, kw, cg), (pool, pool, n, hp, wp)
+    patch_strides, position_strides = (sh * dh, sw * dw, sc), (dy, dx, sn, dy * pool, dx * pool)
+    if (kw * cg if dw == 1 else cg) < 8:  # the contiguous run in a patch row
+        view = as_strided(x, (groups, *patch, *positions), (sc * cg, *patch_strides, *position_strides))
+        return np.ascontiguousarray(view).reshape(groups, kh * kw * cg, -1)
+    view = as_strided(x, (groups, *positions, *patch), (sc * cg, *position_strides, *patch_strides))
+    return np.ascontiguousarray(view).reshape(groups, -1, kh * kw * cg).transpose(0, 2, 1)
 
 
 def col2im(
-    grad_cols: np.ndarray,
+    weights: np.ndarray,
+    z: np.ndarray,
     padded_shape: tuple[int, ...],
     kernel: Pair,
     stride: Pair,
@@ -63,15 +66,35 @@ def col2im(
     blocks_hw: Pair,
     pool: int = 1,
 ) -> np.ndarray:
-    """Adjoint of `im2col`: add the gradient of every patch back onto a (padded) image.
+    """Adjoint of `im2col`, applied to the patch gradients weights[g] @ z[g].T: add every patch's
+    gradient back onto a (padded) image.
 
-    `grad_cols` is (groups, kh * kw * C // groups, pool * pool * N * Hp * Wp) in `im2col`'s order;
-    `blocks_hw` is (Hp, Wp), the output size divided by `pool`.
+    `weights` is (groups, kh * kw * C // groups, C_out // groups) (`by_group`), `z` the (M, C_out)
+    output gradient in `im2col`'s column order, `blocks_hw` (Hp, Wp) the output size over `pool`.
+    The sums run on a channels-first image (C, N, H, W), so that each addition runs along rows.
+    With stride 1, z is widened to the image's width W (zeros beyond the output's): the piece of
+    kernel offset (i, j) is then one contiguous run per channel and image, added at flat offset
+    i * dh * W + j * dw (what the widening makes land past a row's end is zero).
     """
-    (kh, kw), (n, _, _, c), (hp, wp), p = kernel, padded_shape, blocks_hw, pool
-    g = grad_cols.shape[0]
-    pieces = grad_cols.reshape(g, kh, kw, c // g, p, p, n, hp, wp).transpose(1, 2, 6, 7, 4, 8, 5, 0, 3)
-    return scatter_windows(pieces.reshape(kh, kw, n, hp * p, wp * p, c), padded_shape, stride, dilation)
+    (kh, kw), (n, h, w, c), (hp, wp), p = kernel, padded_shape, blocks_hw, pool
+    g = weights.shape[0]
+    if stride == (1, 1) and p == 1:
+        wide = np.zeros((n, hp, w, z.shape[1]), z.dtype)
+        wide[:, :, :wp] = z.reshape(n, hp, wp, -1)
+        grad_cols = grouped_product(weights, by_group(wide.reshape(-1, z.shape[1]), g).transpose(0, 2, 1))
+        pieces = grad_cols.reshape(g, kh, kw, c // g, n, hp * w).transpose(1, 2, 0, 3, 4, 5)
+        pieces = pieces.reshape(kh, kw, c, n, hp * w)
+        (dh, dw), flat = dilation, np.zeros((c, n, h * w + (kw - 1) * dilation[1]), z.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                start = i * dh * w + j * dw
+                flat[:, :, start : start + hp * w] += pieces[i, j]
+        image = flat[:, :, : h * w].reshape(c, n, h, w)
+    else:
+        grad_cols = grouped_product(weights, by_group(z, g).transpose(0, 2, 1))
+        pieces = grad_cols.reshape(g, kh, kw, c // g, p, p, n, hp, wp).transpose(1, 2, 0, 3, 6, 7, 4, 8, 5)
+        image = scatter_windows(pieces.reshape(kh, kw, c, n, hp * p, wp * p), (c, n, h, w), stride, dilation)
+    return np.ascontiguousarray(image.transpose(1, 2, 3, 0))
 
 
 def by_group(matrix: np.ndarray, groups: int) -> np.ndarray:
@@ -127,8 +150,7 @@ class ConvCore(Op):
         """The gradient of x from the output gradient `grad_z` (M, C_out): col2im of weight @ grad_z."""
         stride, padding, dilation, pool = self.geometry
         weights = by_group(weight.reshape(-1, weight.shape[3]), self.groups)
-        grad_cols = grouped_product(weights, by_group(grad_z, self.groups).transpose(0, 2, 1))
-        padded = col2im(grad_cols, self.padded_shape, weight.shape[:2], stride, dilation, self.blocks_hw, pool)
+        padded = col2im(weights, grad_z, self.padded_shape, weight.shape[:2], stride, dilation, self.blocks_hw, pool)
         return unpad_image(padded, padding)
 
     def weight_gradient(self, cols, grad_z, shape):
@@ -225,26 +247,32 @@ def conv_arguments(fn: str, x: Any, weight: Any, bias: Any, stride: Any, padding
     return inputs, {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
 
 
-def bias_gradient(ctx: Op, grad2: np.ndarray) -> tuple[np.ndarray | None, ...]:
-    """The bias gradient as a 1-tuple when the op has a bias input, else ()."""
+def bias_gradient(ctx: Op, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+    """The bias gradient (per-channel sums of the (..., C) output gradient `grad`) as a 1-tuple
+    when the op has a bias input, else ()."""
     if len(ctx.needs_input_grad) < 3:
         return ()
-    return (column_sums(grad2) if ctx.needs_input_grad[2] else None,)
+    return (channel_sums(channel_rows(grad), grad.shape[-1]) if ctx.needs_input_grad[2] else None,)
+
+
+def add_bias(out: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
+    """`out` (..., C) += `bias` (C,) in place, along whole rows (fast with few channels)."""
+    if bias is not None:
+        rows = channel_rows(out)
+        rows += tiled(bias, rows)
+    return out
 
 
 class Conv2d(ConvCore):
     def forward(self, x, weight, bias=None, stride=(1, 1), padding=((0, 0), (0, 0)), dilation=(1, 1), groups=1):
         out = self.convolve(x, weight, stride, padding, dilation, groups)
-        if bias is not None:
-            out += bias
-        return out.reshape(x.shape[0], *self.blocks_hw, weight.shape[3])
+        return add_bias(out.reshape(x.shape[0], *self.blocks_hw, weight.shape[3]), bias)
 
     def backward(self, grad):
-        grad2 = grad.reshape(-1, grad.shape[3])
-        return *self.convolve_backward(grad2), *bias_gradient(self, grad2)
+        return *self.convolve_backward(grad.reshape(-1, grad.shape[3])), *bias_gradient(self, grad)
 
     def vjp(self, grad, out):
-        return *self.conv_vjp(grad), *bias_gradient(self, grad.reshape(-1, grad.shape[3]))
+        return *self.conv_vjp(grad), *bias_gradient(self, grad)
 
 
 @register(Conv2d)
@@ -340,12 +368,8 @@ class ConvTranspose2d(ConvCore):
         )
         self.x, self.weight, self.settings = x, weight, (stride, padding, dilation, groups)
         weights = by_group(weight.reshape(-1, c_in), groups)
-        grad_cols = grouped_product(weights, by_group(x.reshape(-1, c_in), groups).transpose(0, 2, 1))
-        out = unpad_image(col2im(grad_cols, padded_shape, (kh, kw), stride, dilation, (h, w)), padding)
-        out = np.ascontiguousarray(out)
-        if bias is not None:
-            out += bias
-        return out
+        out = col2im(weights, x.reshape(-1, c_in), padded_shape, (kh, kw), stride, dilation, (h, w))
+        return add_bias(np.ascontiguousarray(unpad_image(out, padding)), bias)
 
     def backward(self, grad):
         x, weight, (stride, padding, dilation, groups) = self.x, self.weight, self.settings
@@ -354,7 +378,7 @@ class ConvTranspose2d(ConvCore):
             grad_x = self.convolve(grad, weight, stride, padding, dilation, groups).reshape(x.shape)
         if self.needs_input_grad[1]:
             grad_w = self.weight_gradient(self.cols, x.reshape(-1, x.shape[3]), weight.shape)
-        return grad_x, grad_w, *bias_gradient(self, grad.reshape(-1, grad.shape[3]))
+        return grad_x, grad_w, *bias_gradient(self, grad)
 
     def vjp(self, grad, out):
         """conv2d of the upstream gradient (for x) and conv2d_weight with x as the output gradient
@@ -363,7 +387,7 @@ class ConvTranspose2d(ConvCore):
         del params["output_padding"]
         grad_x = Conv2d.apply(grad, weight, **params) if self.needs_input_grad[0] else None
         grad_w = Conv2dWeight.apply(grad, x, kernel=weight.shape[:2], **params) if self.needs_input_grad[1] else None
-        return grad_x, grad_w, *bias_gradient(self, grad.reshape(-1, grad.shape[3]))
+        return grad_x, grad_w, *bias_gradient(self, grad)
 
 
 @register(ConvTranspose2d)

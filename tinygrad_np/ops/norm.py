@@ -16,6 +16,7 @@ from ..checks import check_number, describe
 from ..rng import generator
 from ..tensor import Tensor
 from .arguments import float_tensor
+from .channels import channel_rows, channel_sums, tiled
 from .registry import register
 
 
@@ -76,21 +77,56 @@ class _Normalize(Op):
 
 
 class BatchNorm(_Normalize):
-    """Batch normalization, channels-last: statistics per channel (last axis) over the other axes."""
+    """Batch normalization, channels-last: statistics per channel (last axis) over the other axes.
+
+    Forward and backward work on `channel_rows` (whole image rows, per-channel vectors tiled along
+    them), which keeps NumPy's inner loops long when there are few channels."""
 
     def forward(self, x, *affine, eps=1e-5, training=True, running_mean=None, running_var=None, momentum=0.1):
-        self.stats = tuple(range(x.ndim - 1))
-        if not training:
-            return self.normalize(x, affine, eps, running_mean, running_var)
-        out = self.normalize(x, affine, eps)
-        if running_mean is not None:  # PyTorch's update: the running variance is the unbiased one
-            n = x.size // x.shape[-1]
-            running_mean *= 1 - momentum
-            running_mean += momentum * self.mean.ravel()
-            running_var *= 1 - momentum
-            running_var += momentum * self.var.ravel() * (n / (n - 1))
-        del self.mean, self.var
-        return out
+        self.stats, self.batch_stats, self.eps = tuple(range(x.ndim - 1)), training, eps
+        channels, rows = x.shape[-1], channel_rows(x)
+        n = x.size // channels
+        if training:  # one pass for the mean, one for the variance of the centered values
+            mean = channel_sums(rows, channels) / n
+            centered = rows - tiled(mean, rows)
+            var = channel_sums(np.square(centered), channels) / n
+            if running_mean is not None:  # PyTorch's update: the running variance is the unbiased one
+                running_mean *= 1 - momentum
+                running_mean += momentum * mean
+                running_var *= 1 - momentum
+                running_var += momentum * var * (n / (n - 1))
+        else:
+            mean, var = running_mean.astype(x.dtype), running_var
+            self.constant_mean = mean
+            centered = rows - tiled(mean, rows)
+        self.inv_std = (1 / np.sqrt(var + eps)).astype(x.dtype)
+        self.centered, self.weight = centered, affine[0] if affine else None  # xhat = centered * inv_std
+        scale = self.inv_std if not affine else self.inv_std * affine[0]
+        out = centered * tiled(scale, rows)
+        if affine:
+            out += tiled(affine[1], rows)
+        return out.reshape(x.shape)
+
+    def backward(self, grad):
+        """dx = (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)) / std with dxhat = grad * weight,
+        written as three per-channel terms on the rows (xhat = centered / std)."""
+        weight, centered, channels = self.weight, self.centered, grad.shape[-1]
+        rows = channel_rows(grad)
+        grad_bias = channel_sums(rows, channels)
+        grad_weight = channel_sums(rows * centered, channels) * self.inv_std
+        grad_x = None
+        if self.needs_input_grad[0]:
+            scale = self.inv_std if weight is None else weight * self.inv_std
+            grad_x = rows * tiled(scale, rows)
+            if self.batch_stats:
+                n = grad.size // channels
+                grad_x -= centered * tiled(scale * self.inv_std * grad_weight / n, rows)
+                grad_x -= tiled(scale * grad_bias / n, rows)
+            grad_x = grad_x.reshape(grad.shape)
+        if weight is None:
+            return grad_x
+        needs_weight, needs_bias = self.needs_input_grad[1:]
+        return grad_x, grad_weight if needs_weight else None, grad_bias if needs_bias else None
 
 
 def _affine(fn: str, x: Tensor, weight: Any, bias: Any, shape: tuple[int, ...]) -> tuple[Tensor, ...]:

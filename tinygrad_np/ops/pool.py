@@ -59,27 +59,61 @@ def both_sides(padding: tuple[int, int]) -> tuple[tuple[int, int], tuple[int, in
     return (padding[0], padding[0]), (padding[1], padding[1])
 
 
+def running_max(candidates: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The elementwise maximum of `candidates` and, for each element, the index of the first
+    candidate that reaches it (uint8; a later one wins only when strictly greater)."""
+    if len(candidates) == 1:
+        return candidates[0].copy(), np.zeros(candidates[0].shape, np.uint8)
+    best, pick = candidates[0], None
+    for index, candidate in enumerate(candidates[1:], 1):  # the winner: the last to beat the best so far
+        beats = (candidate > best).view(np.uint8)
+        pick = beats if pick is None else np.maximum(pick, beats * np.uint8(index))
+        best = np.maximum(best, candidate)
+    return best, pick
+
+
 class MaxPool2d(Op):
     """Each window's gradient goes to one input: its first maximum in row-major order (like PyTorch).
 
-    Both directions loop over the kh * kw kernel offsets, each step a whole-batch array operation.
+    Windows that tile the image (stride = kernel, the common case) take the maximum in two passes:
+    along each window row (kw strided slices), then over the kh row maxima; the first maximum of
+    the first row holding the window's maximum is the row-major first. Each pass remembers which
+    slice won, and backward routes the gradient back through the two passes. Overlapping windows
+    loop over the kh * kw kernel offsets. Each step is a whole-batch array operation.
     """
 
     def forward(self, x, kernel=(2, 2), stride=(2, 2), padding=(0, 0)):
         self.padding = both_sides(padding)
         x = pad_image(x, self.padding, -np.inf)
         n, h, w, c = x.shape
-        out_hw = (output_size(h, kernel[0], stride[0]), output_size(w, kernel[1], stride[1]))
-        self.x, self.offsets = x, list(kernel_offsets(kernel, stride, out_hw))
+        (kh, kw), out_hw = kernel, (output_size(h, kernel[0], stride[0]), output_size(w, kernel[1], stride[1]))
+        self.x, self.kernel, self.stride, self.out_hw, self.tiles = x, kernel, stride, out_hw, kernel == stride
+        if self.tiles:  # the window rows' maxima (N, Ho * kh, Wo, C), then the windows'
+            covered = x[:, : out_hw[0] * kh, : out_hw[1] * kw]
+            row_max, self.column_pick = running_max([covered[:, :, j::kw] for j in range(kw)])
+            self.out, self.row_pick = running_max([row_max[:, i::kh] for i in range(kh)])
+            return self.out
         out = None
-        for _, _, window in self.offsets:
+        for _, _, window in self.offsets():
             out = x[window].copy() if out is None else np.maximum(out, x[window], out=out)
         self.out = out
         return out
 
+    def offsets(self) -> list[tuple[int, int, tuple[slice, ...]]]:
+        """The kernel offsets' windows (`kernel_offsets`) of this pool."""
+        return list(kernel_offsets(self.kernel, self.stride, self.out_hw))
+
     def backward(self, grad):
         grad_x = np.zeros_like(self.x)
-        windows = [window for _, _, window in self.offsets]
+        if self.tiles:
+            (kh, kw), (n, ho, wo, c) = self.kernel, grad.shape
+            grad_rows = np.empty((n, ho * kh, wo, c), grad.dtype)
+            for i in range(kh):
+                np.multiply(grad, self.row_pick == i, out=grad_rows[:, i::kh])
+            for j in range(kw):
+                np.multiply(grad_rows, self.column_pick == j, out=grad_x[:, : ho * kh, j : wo * kw : kw])
+            return unpad_image(grad_x, self.padding)
+        windows = [window for _, _, window in self.offsets()]
         for window, hit in zip(windows, first_max_masks((self.x[w] for w in windows), self.out)):
             grad_x[window] += grad * hit
         return unpad_image(grad_x, self.padding)
@@ -87,7 +121,7 @@ class MaxPool2d(Op):
     def vjp(self, grad, out):
         """The same routing, linear in `grad` with constant masks: the kh * kw masked copies of `grad`
         (channel c, offset k at channel c * kh * kw + k) spread by one-hot kernels."""
-        windows = [window for _, _, window in self.offsets]
+        windows = [window for _, _, window in self.offsets()]
         hits = np.stack(list(first_max_masks((self.x[w] for w in windows), self.out))).astype(grad.dtype)
         (kh, kw), (n, h, w, c), taps = self.params["kernel"], grad.shape, len(windows)
         pieces = (grad.reshape(1, n, h, w, c) * hits).permute(1, 2, 3, 4, 0).reshape(n, h, w, c * taps)
@@ -119,9 +153,11 @@ class AvgPool2d(Op):
         return sums / self.counts
 
     def backward(self, grad):
-        kh, kw = self.kernel
-        share = np.broadcast_to(grad / self.counts, (kh, kw, *grad.shape))
-        return unpad_image(scatter_windows(share, self.padded_shape, self.stride), self.padding)
+        (kh, kw), (n, h, w, c) = self.kernel, self.padded_shape
+        share = (grad / self.counts).transpose(0, 3, 1, 2)  # channels first: (N, C, Ho, Wo)
+        share = np.broadcast_to(share, (kh, kw, *share.shape))
+        image = scatter_windows(share, (n, c, h, w), self.stride).transpose(0, 2, 3, 1)
+        return unpad_image(image, self.padding)
 
     def vjp(self, grad, out):
         """The same spread with Tensor ops: a transposed depthwise conv with a kernel of ones."""

@@ -1,7 +1,7 @@
 """Sliding windows over (N, H, W, C) images, shared by convolution and pooling.
 
 `sliding_windows` is a zero-copy strided view; `scatter_windows` is its adjoint (col2im):
-it adds per-window values back onto the image, looping only over the kh * kw kernel
+it adds per-window values back onto a channels-first image, looping only over the kh * kw kernel
 offsets, never over images, pixels or channels.
 """
 
@@ -53,14 +53,15 @@ def first_max_masks(candidates, maximum: np.ndarray):
 def scatter_windows(
     pieces: np.ndarray, image_shape: tuple[int, ...], stride: tuple[int, int], dilation: tuple[int, int] = (1, 1)
 ) -> np.ndarray:
-    """Sum `pieces` of shape (kh, kw, N, Ho, Wo, C) onto a zero image of `image_shape`.
+    """Sum `pieces` of shape (kh, kw, ..., Ho, Wo) onto a zero image of `image_shape` (..., H, W):
+    spatial axes last, so that each addition runs along whole rows.
 
-    Piece [i, j, n, y, x, c] lands on pixel (y * sh + i * dh, x * sw + j * dw); overlaps add up.
+    Piece [i, j, ..., y, x] lands on pixel (y * sh + i * dh, x * sw + j * dw); overlaps add up.
     """
-    kh, kw, _, ho, wo, _ = pieces.shape
+    kh, kw, *_, ho, wo = pieces.shape
     out = np.zeros(image_shape, dtype=pieces.dtype)
-    for i, j, window in kernel_offsets((kh, kw), stride, (ho, wo), dilation):
-        out[window] += pieces[i, j]
+    for i, j, (_, rows, columns) in kernel_offsets((kh, kw), stride, (ho, wo), dilation):
+        out[..., rows, columns] += pieces[i, j]
     return out
 
 
