@@ -1,26 +1,41 @@
-"""BLAS routines from SciPy (installed with scikit-learn), loaded on first use so that `import
-tinygrad_np` stays light: axpy (y += a * x in one pass over memory, which NumPy lacks) and dot
-(without NumPy's call overhead) for the optimizers' steps, and ger (a rank-1 update) for a dense
-layer's weight gradient at batch 1.
+"""BLAS level-1 and level-2 routines for the optimizers' steps and a dense layer's batch-1 weight
+gradient: axpy (y -= a * x in one pass over memory) and ger (an outer product), which NumPy lacks.
 
-SciPy's BLAS is a library of its own, beside NumPy's: a thread limit (threadpoolctl) covers only the
-libraries loaded when it is set, so code that limits threads calls `load()` first.
+SciPy has them (it is installed with scikit-learn), but its BLAS is a second library beside NumPy's,
+with a thread pool of its own. On two cores, the two pools' threads spin against each other: a
+batch-32 benchmark run took 83 s instead of 7 s. So SciPy's routines run only inside `one_thread()`,
+where both libraries are limited to one thread (`fit` uses it for per-sample SGD, where they pay
+most); everywhere else the NumPy forms run, on NumPy's BLAS alone.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
 BLAS_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+_one_thread = False  # inside `one_thread()`: SciPy's routines may run
 
 
-def load() -> None:
-    """Load SciPy's BLAS library now (about 0.1 s, once), so that a thread limit set next covers it."""
-    import scipy.linalg.blas  # noqa: F401
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """A block in which every BLAS library (NumPy's, and SciPy's, loaded first so that the limit
+    covers it) runs on one thread, and SciPy's axpy and ger serve `subtract_scaled` and `outer`.
+    The thread settings are restored when the block ends."""
+    global _one_thread
+    import scipy.linalg.blas  # noqa: F401  (loaded before the limit, so that it is limited too)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        previous, _one_thread = _one_thread, True
+        try:
+            yield
+        finally:
+            _one_thread = previous
 
 
 @functools.cache
@@ -34,19 +49,18 @@ def _routine(name: str, dtype: np.dtype) -> Callable[..., Any] | None:
 
 
 def squared_norm(a: np.ndarray) -> float:
-    """The sum of the squares of all elements (NaN and inf propagate into it), by BLAS dot: about
-    0.1 us for a small array where `np.dot` takes 0.4 us, and as fast on large ones."""
+    """The sum of the squares of all elements by one (NumPy) BLAS dot; NaN and inf propagate into it."""
     flat = a.reshape(-1)
-    dot = _routine("dot", a.dtype)
-    return float(np.dot(flat, flat)) if dot is None else dot(flat, flat)
+    return float(np.dot(flat, flat))
 
 
-def subtract_scaled(target: np.ndarray, scale: float, direction: np.ndarray) -> None:
-    """`target -= scale * direction`, in place; one pass over memory (BLAS axpy) when `target` is a
-    C-contiguous float32 or float64 array and `direction` has its dtype, else NumPy's two."""
-    axpy = _routine("axpy", target.dtype)
+def subtract_scaled(target: np.ndarray, scale: float, direction: np.ndarray, scratch: np.ndarray | None = None) -> None:
+    """`target -= scale * direction`, in place. Inside `one_thread()`, for a C-contiguous float32 or
+    float64 `target` and a `direction` of its dtype: one pass (SciPy's axpy). Else NumPy's two, the
+    product written into `scratch` (shaped and typed like `target`) when it is given."""
+    axpy = _routine("axpy", target.dtype) if _one_thread else None
     if axpy is None or direction.dtype != target.dtype or not target.flags.c_contiguous:
-        target -= scale * direction
+        target -= direction if scale == 1 else np.multiply(direction, scale, out=scratch)
         return
     flat = target.reshape(-1)  # a view: target is C-contiguous
     result = axpy(direction.reshape(-1), flat, a=-scale)
@@ -55,12 +69,12 @@ def subtract_scaled(target: np.ndarray, scale: float, direction: np.ndarray) -> 
 
 
 def outer(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """The outer product of vectors x (m,) and y (n,), a new C-ordered (m, n) array: through BLAS ger
-    on zeros when both share a float32 or float64 dtype (about 2x faster than `np.multiply.outer`,
-    whose inner loop runs one short row at a time), else through NumPy."""
-    ger = _routine("ger", x.dtype)
+    """The outer product of vectors x (m,) and y (n,), a new C-ordered (m, n) array. Inside
+    `one_thread()`, when both are float32 or both float64: SciPy's ger on zeros (about 2x faster
+    than NumPy's loop, which runs one short row at a time); else NumPy's einsum."""
+    ger = _routine("ger", x.dtype) if _one_thread else None
     if ger is None or y.dtype != x.dtype:
-        return np.multiply.outer(x, y)
+        return np.einsum("i,j->ij", x, y)
     zeros = np.zeros((len(x), len(y)), dtype=x.dtype)
     # ger works on column-major matrices: zeros.T, (n, m) in column-major order, receives y x^T.
     return ger(1.0, y, x, a=zeros.T, overwrite_a=True).T

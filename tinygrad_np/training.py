@@ -434,19 +434,15 @@ def _record(run: _Run, history: History, mean_loss: float, accuracy: float, seco
 
 
 def blas_threads(batch_size: int) -> Any:
-    """A block that runs per-sample SGD (batch 1) on one BLAS thread, restoring the setting after.
+    """A block that runs per-sample SGD (batch 1) on one BLAS thread (`blas.one_thread`), restoring
+    the setting after.
 
     Its matrix-vector products gain nothing from a second thread in a quiet run (measured: 2.33 s
-    against 2.37 s for 8,000 steps), and on shared cores two spinning BLAS threads can make a step
-    tens of times slower. Larger batches keep NumPy's setting: there two threads are faster.
-    SciPy's BLAS (optimizer updates, batch-1 weight gradients) is loaded first, so the limit covers it.
+    against 2.37 s for 8,000 steps), on shared cores two spinning BLAS threads can make a step tens
+    of times slower, and on one thread SciPy's axpy and ger take the updates and the dense layer's
+    weight gradient in one pass. Larger batches keep NumPy's setting: there two threads are faster.
     """
-    if batch_size > 1:
-        return nullcontext()
-    from threadpoolctl import threadpool_limits  # installed with scikit-learn
-
-    blas.load()
-    return threadpool_limits(limits=1, user_api="blas")
+    return blas.one_thread() if batch_size == 1 else nullcontext()
 
 
 def _train_epoch(run: _Run, epoch: int) -> tuple[float, float]:

@@ -60,7 +60,8 @@ class Optimizer:
     (scale, direction): the parameter moves by -scale * direction. It is computed without changing the
     optimizer's state: a new state goes into the arrays `staged(i)` returns, and `commit(i)` adopts it.
     `step()` checks every step and staged state is finite before applying any, so a refused step
-    leaves parameters and state exactly as they were; it applies each in one pass (BLAS axpy).
+    leaves parameters and state exactly as they were (each through `blas.subtract_scaled`: one pass
+    over memory in per-sample SGD, two elsewhere).
     """
 
     def __init__(self, params: Iterable[Tensor] | Iterable[tuple[str, Tensor]], lr: float) -> None:
@@ -74,6 +75,7 @@ class Optimizer:
         self.params = [p for _, p in items]
         self.names = [label if label is not None else p.name for label, p in items]
         self.lr = check_number(name, "lr", lr, minimum=0.0, exclusive=True)
+        self.scratch = [np.empty_like(p.data) for p in self.params]  # scale * direction, without allocating
 
     def zero_grad(self) -> None:
         """Forget every parameter's gradient."""
@@ -100,7 +102,7 @@ class Optimizer:
                 if not (_finite_step(scale, direction, p.data.dtype) and all(_finite(s) for s in self.staged(i))):
                     raise NonFiniteUpdateError(i, _finite(p.grad), self.names[i])
         for i, p, scale, direction in updates:
-            subtract_scaled(p.data, scale, direction)
+            subtract_scaled(p.data, scale, direction, self.scratch[i])
             self.commit(i)
         self.end_step()
 
