@@ -157,6 +157,7 @@ MODEL_CASES = {
     "fit lr nan": (lambda: _model().fit(_X, _y, 1, float("nan")), ValueError, ["fit", "`lr`", "finite"]),
     "fit epochs zero": (lambda: _model().fit(_X, _y, 0, 0.1), ValueError, ["fit", "`epochs`", ">= 1"]),
     "fit batch zero": (lambda: _model().fit(_X, _y, 1, 0.1, batch_size=0), ValueError, ["fit", "`batch_size`"]),
+    "fit capture": (lambda: _model().fit(_X, _y, 1, 0.1, capture="yes"), TypeError, ["fit", "`capture`", "bool"]),
     "fit loss": (lambda: _model().fit(_X, _y, 1, 0.1, loss="mse"), ValueError, ["fit", "`loss`", "'mse'"]),
     "fit optimizer": (
         lambda: _model().fit(_X, _y, 1, 0.1, optimizer="rmsprop"),

@@ -18,6 +18,7 @@ from . import blas, rng
 from . import functional as F
 from .anomaly import detect_anomaly as anomaly_mode
 from .autograd import no_grad
+from .capture import Capture, capturable
 from .checkpoint import CheckpointError, check_state, differences, load_training, save_training
 from .checks import check_choice, check_int, check_number, class_targets, describe
 from .optim import OPTIMIZERS, NonFiniteUpdateError, Optimizer, make_optimizer
@@ -200,6 +201,7 @@ class _Run:
     detect_anomaly: bool
     settings: dict  # what a checkpoint records of this run: `metadata` and the training settings
     named: list[tuple[str, Tensor]] = field(default_factory=list)
+    forward: Callable[[Tensor], Tensor] | None = None  # the model, or its captured forward pass (capture.py)
 
 
 class _Checkpoints:
@@ -315,11 +317,14 @@ def _prepare(model: Any, X: Any, y: Any, epochs: int, lr: float | None, options:
                 "batch_size": batch_size, "seed": seed, "train_samples": len(X)}  # fmt: skip
     if scheduler is not None:
         training["scheduler"] = repr(scheduler)
+    if not isinstance(options["capture"], (bool, np.bool_)):
+        raise TypeError(f"fit: `capture` must be a bool, got {describe(options['capture'])}")
+    forward = Capture(model) if options["capture"] and capturable(model) else model
     return _Run(
         model, X, np.eye(scores.shape[1], dtype=X.dtype)[labels], labels, batch_size, loss_name, optimizer, scheduler,
         seed, epochs, validation_data, options["verbose"], options["detect_anomaly"],
         # metadata first: a different data set is the difference to name first
-        {"metadata": metadata or {}, "training": training}, list(model.named_parameters()),
+        {"metadata": metadata or {}, "training": training}, list(model.named_parameters()), forward,
     )  # fmt: skip
 
 
@@ -365,6 +370,7 @@ def fit(
     resume: bool | str | os.PathLike = False,
     metadata: dict | None = None,
     detect_anomaly: bool = False,
+    capture: bool = True,
 ) -> History:
     """Train `model` (a Module returning class scores) by mini-batch gradient descent, in training
     mode (the mode each module had is restored afterwards).
@@ -388,7 +394,11 @@ def fit(
     (TrainingDivergedError); with detect_anomaly=True every op and gradient is checked, and the first
     NaN or infinity raises AnomalyError naming the op and the line that created it (slower: for
     finding bugs). A model whose output is already a softmax, trained with cross-entropy, is warned
-    about (softmax would be applied twice). Prints one line per epoch unless verbose=0; returns a History.
+    about (softmax would be applied twice). capture=True (the default) runs the training steps of a
+    model built only from replayable layers (no dropout or batch norm, no layers of your own) through a
+    recording of its op calls, replayed batch after batch (`tinygrad_np.capture`): bitwise the same
+    numbers, less Python per step; capture=False runs every step eagerly. Prints one line per epoch
+    unless verbose=0; returns a History.
     """
     options = {k: v for k, v in locals().items() if k not in ("model", "X", "y", "epochs", "lr")}
     if resume is True and checkpoint is None:
@@ -463,7 +473,7 @@ def _train_epoch(run: _Run, epoch: int) -> tuple[float, float]:
     total_loss = 0.0
     for step, start in enumerate(starts, start=1):
         idx = order[start : start + size]
-        scores = run.model(Tensor(X[idx]))
+        scores = run.forward(Tensor(X[idx]))
         batch_loss = loss_fn(scores, run.targets[idx])
         value = batch_loss.item()
         try:

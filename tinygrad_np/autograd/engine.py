@@ -32,6 +32,7 @@ class _GradMode(threading.local):
     scope: scope | None = None  # the layer call whose forward is running, for graph drawings
     profile: Any = None  # the active profiler.Profile, if any
     anomaly: Any = None  # the active anomaly.Detector, if any
+    tape: list | None = None  # while a step is captured (capture.py): every op call, in order
 
 
 _grad_mode = _GradMode()
@@ -140,6 +141,8 @@ class Op:
         if type(data) is not np.ndarray:  # a NumPy scalar (0-D results): saved copies must stay the output
             data = _as_saved_array(ctx, data)
         out = type(inputs[0])._from_op(data)
+        if mode.tape is not None:
+            mode.tape.append((cls, inputs, params, ctx.needs_input_grad, out))
         if record:
             ctx.parents = inputs
             ctx.params = params

@@ -11,6 +11,8 @@ from .module import Module
 class ReLU(Module):
     """max(x, 0), elementwise."""
 
+    replayable = True
+
     def forward(self, x: Tensor) -> Tensor:
         """relu(x)."""
         return F.relu(x)
@@ -18,6 +20,8 @@ class ReLU(Module):
 
 class LeakyReLU(Module):
     """x where x > 0, else negative_slope * x."""
+
+    replayable = True
 
     def __init__(self, negative_slope: float = 0.01) -> None:
         self.negative_slope = check_number("LeakyReLU", "negative_slope", negative_slope)
@@ -33,6 +37,8 @@ class LeakyReLU(Module):
 class Tanh(Module):
     """tanh(x), elementwise."""
 
+    replayable = True
+
     def forward(self, x: Tensor) -> Tensor:
         """tanh(x)."""
         return F.tanh(x)
@@ -41,6 +47,8 @@ class Tanh(Module):
 class Sigmoid(Module):
     """1 / (1 + exp(-x)), elementwise."""
 
+    replayable = True
+
     def forward(self, x: Tensor) -> Tensor:
         """sigmoid(x)."""
         return F.sigmoid(x)
@@ -48,6 +56,8 @@ class Sigmoid(Module):
 
 class GELU(Module):
     """x * Phi(x) (approximate="none") or its tanh approximation (approximate="tanh"), as PyTorch."""
+
+    replayable = True
 
     def __init__(self, approximate: str = "none") -> None:
         self.approximate = check_choice("GELU", "approximate", approximate, ("none", "tanh"))
@@ -59,6 +69,8 @@ class GELU(Module):
 
 class Softmax(Module):
     """softmax over `dim`. As the last layer of a `Sequential` it is left to the loss (see Sequential)."""
+
+    replayable = True
 
     def __init__(self, dim: int = -1) -> None:
         self.dim = check_int("Softmax", "dim", dim)

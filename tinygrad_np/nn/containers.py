@@ -68,6 +68,8 @@ class Sequential(Module):
     Parameters are named `layers.<index>.<name>`.
     """
 
+    replayable = True
+
     def __init__(self, *layers: Module, fuse: bool = True) -> None:
         if len(layers) == 1 and isinstance(layers[0], (list, tuple)):
             layers = tuple(layers[0])

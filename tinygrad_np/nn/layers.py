@@ -49,6 +49,8 @@ class Dense(Module):
     "relu", "sigmoid", "tanh", "softmax" or "none".
     """
 
+    replayable = True
+
     def __init__(self, n_neurons: int, n_inputs: int, activation: str = "relu") -> None:
         self.n_neurons = check_int("Dense", "n_neurons", n_neurons, minimum=1)
         self.n_inputs = check_int("Dense", "n_inputs", n_inputs, minimum=1)
@@ -112,6 +114,8 @@ class Conv2D(Module):
     bias per filter; optional activation applied to the feature maps.
     """
 
+    replayable = True
+
     def __init__(
         self,
         n_filters: int,
@@ -149,6 +153,8 @@ class Conv2D(Module):
 class Pooling(Module):
     """Max or average pooling over (N, H, W, C) with a square window `size` and `stride`."""
 
+    replayable = True
+
     def __init__(self, mode: str = "max", size: int = 2, stride: int = 2) -> None:
         self.mode = check_choice("Pooling", "mode", mode, ("max", "avg"))
         self.size = check_int("Pooling", "size", size, minimum=1)
@@ -165,6 +171,8 @@ class Pooling(Module):
 
 class Flatten(Module):
     """(N, H, W, C) -> (N, H*W*C); the backward reshape falls out of the graph."""
+
+    replayable = True
 
     def forward(self, x: Tensor) -> Tensor:
         """Flatten every axis but the batch axis."""

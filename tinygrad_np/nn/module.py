@@ -75,9 +75,15 @@ class Module:
 
     `training` (True by default) is the mode: `train()` and `eval()` set it on every sub-module;
     layers such as BatchNorm and Dropout behave differently in each.
+
+    `replayable` (False by default) says that `forward`, for inputs of one shape and dtype, always
+    makes the same op calls with the same arguments and changes nothing outside them (no random
+    draws, no counters): then `fit` records the model's op calls once and replays them (see
+    `tinygrad_np.capture`). The built-in layers without randomness or state set it.
     """
 
     training = True
+    replayable = False
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """Compute the module's output. Subclasses override this (and only this)."""

@@ -84,6 +84,8 @@ class LayerNorm(Module):
     """Normalize each sample over its trailing `normalized_shape` axes, then scale by `weight`
     (ones) and shift by `bias` (zeros) when `elementwise_affine`, as PyTorch's LayerNorm."""
 
+    replayable = True
+
     def __init__(
         self, normalized_shape: int | tuple[int, ...], eps: float = 1e-5, elementwise_affine: bool = True
     ) -> None:

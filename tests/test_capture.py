@@ -1,0 +1,105 @@
+"""Capture and replay (tinygrad_np/capture.py): a replayed training step gives bitwise the numbers of
+an eager one, over whole epochs; every guard falls back to eager or records anew."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from support import params_of
+
+import tinygrad_np as tg
+from models.lenet5 import build_lenet5
+from models.mnist_cnn import build_mnist_cnn
+from tinygrad_np import Tensor, nn
+from tinygrad_np.capture import Capture, Replay, capturable
+from tinygrad_np.datasets import load_mnist
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    data = load_mnist("bundled", log=None)
+    return data.X_train[:1000], data.y_train[:1000]
+
+
+@pytest.mark.parametrize(("batch_size", "images"), [(32, 1000), (1, 150), (7, 100)])
+def test_captured_training_equals_eager_bitwise(mnist, batch_size, images, monkeypatch):
+    X, y = mnist[0][:images], mnist[1][:images]  # 1000 / 32 and 100 / 7 leave a last, smaller batch
+    replays = []
+    replay = Replay.forward
+    monkeypatch.setattr(Replay, "forward", lambda self, *a, **k: replays.append(1) or replay(self, *a, **k))
+    runs = []
+    for capture in (True, False):
+        model = build_mnist_cnn(0)
+        history = model.fit(X, y, epochs=2, lr=0.05, batch_size=batch_size, verbose=0, capture=capture)
+        runs.append((params_of(model), history.loss, history.accuracy))
+    steps = 2 * -(-images // batch_size)
+    assert len(replays) == steps - 1 - (images % batch_size > 0)  # all but each batch shape's first step
+    (captured, *captured_history), (eager, *eager_history) = runs
+    assert captured_history == eager_history
+    for name in eager:
+        np.testing.assert_array_equal(captured[name], eager[name], err_msg=name)
+    assert not all((captured[name] == params_of(build_mnist_cnn(0))[name]).all() for name in captured)  # it trained
+
+
+def test_first_call_of_a_shape_records_then_replays_with_the_same_outputs_and_gradients():
+    rng = np.random.default_rng(0)
+    model = build_mnist_cnn(1)
+    captured = Capture(model)
+    batches = [rng.random((4, 28, 28, 1), dtype=np.float32) for _ in range(3)]
+    for i, x in enumerate(batches):
+        out = captured(Tensor(x))
+        assert isinstance(out._ctx, Replay) == (i > 0)  # the first call of a shape is eager, recording
+        (out * out).sum().backward()
+        grads = [p.grad.copy() for p in model.parameters()]
+        model.zero_grad()
+        eager = model(Tensor(x))
+        (eager * eager).sum().backward()
+        np.testing.assert_array_equal(out.numpy(), eager.numpy())
+        for a, p in zip(grads, model.parameters()):
+            np.testing.assert_array_equal(a, p.grad)
+        model.zero_grad()
+    other = captured(Tensor(rng.random((3, 28, 28, 1), dtype=np.float32)))  # another shape: recorded anew
+    assert not isinstance(other._ctx, Replay)
+    assert isinstance(captured(Tensor(rng.random((3, 28, 28, 1), dtype=np.float32)))._ctx, Replay)
+    as_float64 = captured(Tensor(rng.random((3, 28, 28, 1))))  # another dtype too
+    assert not isinstance(as_float64._ctx, Replay) and as_float64.dtype == np.float64
+
+
+def test_replay_reads_the_parameters_as_they_are_now():
+    x = Tensor(np.random.default_rng(2).random((2, 28, 28, 1), dtype=np.float32))
+    model = build_mnist_cnn(0)
+    captured = Capture(model)
+    captured(x)
+    model.load_state_dict(build_mnist_cnn(5).state_dict())  # new arrays in the same parameter tensors
+    replayed = captured(x)
+    assert isinstance(replayed._ctx, Replay)
+    np.testing.assert_array_equal(replayed.numpy(), build_mnist_cnn(5)(x).numpy())
+
+
+def test_only_models_of_replayable_layers_are_captured():
+    class Custom(nn.Module):
+        def __init__(self):
+            self.dense = nn.Dense(3, 4)
+
+        def forward(self, x):
+            return self.dense(x)
+
+    assert capturable(build_mnist_cnn(0))
+    assert capturable(nn.Sequential(nn.Dense(5, 4), nn.Tanh(), nn.LayerNorm(5), nn.Dense(3, 5, "none")))
+    assert not capturable(build_lenet5(0))  # dropout draws masks, batch norm counts batches
+    assert not capturable(nn.Sequential(nn.Dense(5, 4), nn.Dropout(0.1), nn.Dense(3, 5)))
+    assert not capturable(Custom())
+    assert not capturable(nn.Sequential(Custom(), nn.Dense(2, 3)))
+
+
+@pytest.mark.parametrize("context", ["profile", "anomaly", "no_grad", "x requires grad"])
+def test_profiling_anomaly_mode_no_grad_and_input_gradients_run_eagerly(context):
+    x = np.random.default_rng(3).random((2, 28, 28, 1), dtype=np.float32)
+    captured = Capture(build_mnist_cnn(0))
+    captured(Tensor(x))
+    blocks = {"profile": lambda: tg.profile(stream=None), "anomaly": tg.detect_anomaly, "no_grad": tg.no_grad}
+    with blocks.get(context, tg.enable_grad)():
+        out = captured(Tensor(x, requires_grad=context == "x requires grad"))
+    assert not isinstance(out._ctx, Replay)
+    assert isinstance(captured(Tensor(x))._ctx, Replay)
+
