@@ -103,3 +103,32 @@ def test_profiling_anomaly_mode_no_grad_and_input_gradients_run_eagerly(context)
     assert not isinstance(out._ctx, Replay)
     assert isinstance(captured(Tensor(x))._ctx, Replay)
 
+
+
+class _Shift(nn.Module):
+    """Adds a constant made during the forward: the kind of leaf a replay could not trust."""
+
+    replayable = True
+
+    def forward(self, x):
+        return x + Tensor(np.full(x.shape[1:], 0.5, np.float32))
+
+
+class _FixedMask(nn.Module):
+    """Takes an array argument made during the forward."""
+
+    replayable = True
+
+    def forward(self, x):
+        return tg.functional.dropout(x, 0.5, mask=np.ones(x.shape, bool))
+
+
+@pytest.mark.parametrize("layer", [_Shift, _FixedMask])
+def test_a_forward_making_constants_or_array_arguments_is_not_replayed(layer):
+    model = nn.Sequential(nn.Dense(3, 4), layer(), nn.Dense(2, 3, "none"))
+    captured = Capture(model)
+    x = np.random.default_rng(4).random((5, 4), dtype=np.float32)
+    for _ in range(3):
+        out = captured(Tensor(x))
+        assert not isinstance(out._ctx, Replay)
+        np.testing.assert_array_equal(out.numpy(), model(Tensor(x)).numpy())

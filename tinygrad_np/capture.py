@@ -36,8 +36,8 @@ class Replay(Op):
     """A captured forward pass as one op: inputs (x, *leaves), output the model's.
 
     `entries` are the recorded calls (op class, input slots, params, needs_input_grad, output
-    slot); slot 0 is x, slots 1..len(leaves) the leaves (parameters and constants, read each call:
-    optimizers update parameters in place), the rest the ops' outputs in order."""
+    slot); slot 0 is x, slots 1..len(leaves) the leaves (the parameters, read at each call: the
+    optimizers update them in place), the rest the ops' outputs in order."""
 
     name = "replay"
 
@@ -115,14 +115,22 @@ class Capture:
 
 
 def _tape(calls: list, x: Tensor, out: Any) -> Tape | None:
-    """The recorded calls as slots: x is slot 0, every other tensor an op did not make is a leaf."""
+    """The recorded calls as slots: x is slot 0, every other tensor an op did not make is a leaf.
+
+    None (run eagerly) unless the output came from the calls, every leaf is a parameter (a tensor
+    that requires grad, read anew at each replay) and no call took an array argument: a constant
+    tensor or array made during the forward could depend on the batch, and a replay would reuse it."""
     if not isinstance(out, Tensor) or out is x or not calls:
         return None
     slot_of: dict[int, int] = {id(x): 0}
     leaves: list[Tensor] = []
-    for _, inputs, _, _, made in calls:
+    for _, inputs, params, _, made in calls:
+        if any(isinstance(value, np.ndarray) for value in params.values()):
+            return None
         for t in inputs:
             if id(t) not in slot_of:
+                if not t.requires_grad:
+                    return None
                 leaves.append(t)
                 slot_of[id(t)] = len(leaves)
         slot_of[id(made)] = -1  # numbered below, once every leaf has its slot
