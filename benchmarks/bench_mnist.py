@@ -149,8 +149,8 @@ def fit_overhead_and_ops(repeats: int) -> dict:
     model = MODELS[config.model][0](SEED)
     optimizer = SGD(model.named_parameters(), lr=config.lr)
 
-    def fit_epoch() -> None:
-        model.fit(X, y, epochs=1, lr=config.lr, batch_size=config.batch, seed=SEED, verbose=0)
+    def fit_epoch(capture: bool = True) -> None:
+        model.fit(X, y, epochs=1, lr=config.lr, batch_size=config.batch, seed=SEED, verbose=0, capture=capture)
 
     def bare_epoch() -> None:
         for i in range(0, len(X), config.batch):
@@ -167,9 +167,10 @@ def fit_overhead_and_ops(repeats: int) -> dict:
 
     with threadpool_limits(limits=1):
         seconds(fit_epoch)  # warm-up
-        timings = {"fit": [], "bare": []}
+        timings = {"fit": [], "fit_eager": [], "bare": []}
         for _ in range(repeats):
             timings["fit"].append(seconds(fit_epoch))
+            timings["fit_eager"].append(seconds(lambda: fit_epoch(capture=False)))
             timings["bare"].append(seconds(bare_epoch))
         a = torch_worker.op_inputs()
         x, w, b, maps, logits, labels = (a[k] for k in ("x", "w", "b", "maps", "logits", "labels"))
@@ -247,12 +248,14 @@ def print_config(config: Config, runs: dict) -> None:
 def print_op_level(repeats: int, with_torch: bool) -> None:
     """fit against a bare loop; then single ops against PyTorch's (each framework in its own process)."""
     ours = run(["--op-level", str(repeats)])
-    fit_s, bare_s = statistics.median(ours["fit"]), statistics.median(ours["bare"])
+    fit_s, eager_s, bare_s = (statistics.median(ours[k]) for k in ("fit", "fit_eager", "bare"))
     print(f"\n| batch 32, 8,000 images, 1 BLAS thread (median of {repeats}) | s/epoch |")
     print("|---|---|")
-    print(f"| `model.fit(..., epochs=1, verbose=0)` | {fit_s:.3f} |")
-    print(f"| bare loop (forward, loss, zero_grad, backward, step) | {bare_s:.3f} |")
-    print(f"| fit's overhead, share of its epoch | {100 * (fit_s - bare_s) / fit_s:.1f}% |")
+    print(f"| `model.fit(..., epochs=1, verbose=0)` (captured steps, the default) | {fit_s:.3f} |")
+    print(f"| `model.fit(..., epochs=1, verbose=0, capture=False)` (eager steps) | {eager_s:.3f} |")
+    print(f"| bare eager loop (forward, loss, zero_grad, backward, step) | {bare_s:.3f} |")
+    print(f"| fit's own overhead (eager fit against the bare loop), share of its epoch | "
+          f"{100 * (eager_s - bare_s) / eager_s:.1f}% |")  # fmt: skip
     theirs = run(["--ops", str(repeats)], module=True) if with_torch else {}
     print("\n| op, forward+backward, batch 32 | tinygrad_np µs (1 BLAS thread) | PyTorch µs (1 thread) | ratio |")
     print("|---|---|---|---|")
