@@ -1,22 +1,24 @@
-"""Capture and replay of a model's forward pass, what `fit` runs its training steps through.
+"""Capture and replay of a training step's op calls, what `fit` runs its steps through.
 
 In eager mode every op call builds a Tensor, an op context and, on the way in, checks its
 arguments; layers add their own Python around it. With per-sample SGD that bookkeeping is a third
-of a step. A model whose forward is a fixed sequence of ops for a given input shape (every layer
-built in and `replayable`: no randomness, no state changed outside the ops) can instead be run
-once eagerly while its op calls are written down (the tape), then replayed on new batches of the
-same shape and dtype: each op's own `forward` on arrays, in the recorded order, with the recorded
-parameters. The whole replayed model is one op, `Replay`, whose backward runs the recorded ops'
-backwards in reverse, summing gradients exactly as the engine does, so a replayed training step
-gives bitwise the same numbers as an eager one (tested over a whole epoch).
+of a step. A function of tensors whose op calls are fixed for given input shapes (a model built from
+`replayable` layers, then its loss: no randomness, no state changed outside the ops) can instead be
+run once eagerly while its op calls are written down (the tape), then replayed on new inputs of
+the same shapes and dtypes: each op's own `forward` on arrays, in the recorded order, with the
+recorded parameters. The whole replayed function is one op, `Replay`, whose backward runs the
+recorded ops' backwards in reverse, summing gradients exactly as the engine does, so a replayed
+training step gives bitwise the same numbers as an eager one (tested over whole epochs).
 
-Guards: a batch of another shape or dtype is recorded anew (each shape keeps its tape); a model
-with any other layer (dropout, batch norm, your own modules), or a step under the profiler,
-anomaly mode or no_grad, runs eagerly.
+Guards: inputs of other shapes or dtypes are recorded anew (each keeps its tape); a tape whose ops
+take array arguments or tensors made during the call (they could depend on the data) is not
+replayed; a model with any other layer (dropout, batch norm, your own modules) is not captured by
+`fit`; a call under the profiler, anomaly mode, no_grad or another capture's recording runs eagerly.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -24,7 +26,7 @@ import numpy as np
 from .autograd.engine import Op, _as_saved_array, _grad_mode, sum_to_shape
 from .tensor import Tensor
 
-Tape = tuple[list, list[Tensor], int]  # (entries, leaves, output slot)
+Tape = tuple[list, list[Tensor], tuple[int, ...], bool]  # (entries, leaves, output slots, one output)
 
 
 def capturable(model: Any) -> bool:
@@ -33,17 +35,16 @@ def capturable(model: Any) -> bool:
 
 
 class Replay(Op):
-    """A captured forward pass as one op: inputs (x, *leaves), output the model's.
+    """A captured call as one op: inputs (*inputs, *leaves), output the call's (first) output.
 
     `entries` are the recorded calls (op class, input slots, params, needs_input_grad, output
-    slot); slot 0 is x, slots 1..len(leaves) the leaves (the parameters, read at each call: the
-    optimizers update them in place), the rest the ops' outputs in order."""
+    slot); the first slots are the inputs, then the leaves (the parameters, read at each call: the
+    optimizers update them in place), then the ops' outputs in order, kept in `values`."""
 
     name = "replay"
 
-    def forward(self, x, *leaves, entries=(), output=0):
-        values: list[Any] = [x, *leaves]
-        values.extend([None] * len(entries))
+    def forward(self, *arrays, entries=(), output=0):
+        values: list[Any] = [*arrays, *[None] * len(entries)]
         self.contexts, self.entries, self.values = [], entries, values
         for cls, slots, params, needs, out_slot in entries:
             ctx = cls()
@@ -80,65 +81,77 @@ class Replay(Op):
 
 
 class Capture:
-    """`Capture(model)(x)`: the model's output for the Tensor `x`, eager the first time a shape and
-    dtype is seen (recording the tape), replayed after that. Use it for a model that `capturable`
-    accepts, and whose parameters and modes do not change between calls except in place."""
+    """`Capture(fn)(*inputs)`: `fn`'s result for these Tensors (a Tensor, or a tuple of them), eager the
+    first time their shapes and dtypes are seen (recording the tape), replayed after that. A replayed
+    call returns the first output as the differentiable `Replay` op, and any others as constants (their
+    values). Use it for a function whose parameters and modes do not change between calls except in
+    place, such as a model that `capturable` accepts, followed by its loss."""
 
-    def __init__(self, model: Any) -> None:
-        self.model = model
-        self.tapes: dict[tuple, Tape | None] = {}  # by (shape, dtype); None: this shape runs eagerly
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        self.fn = fn
+        self.tapes: dict[tuple, Tape | None] = {}  # by the inputs' (shape, dtype); None: eager for those
 
-    def __call__(self, x: Tensor) -> Tensor:
+    def __call__(self, *inputs: Tensor) -> Any:
         mode = _grad_mode
-        if not mode.enabled or mode.profile is not None or mode.anomaly is not None or x.requires_grad:
-            return self.model(x)
-        key = (x.shape, x.dtype)
+        if not mode.enabled or mode.profile is not None or mode.anomaly is not None or mode.tape is not None:
+            return self.fn(*inputs)  # (under another capture's recording: eager, so that it sees the ops)
+        if any(t.requires_grad for t in inputs):
+            return self.fn(*inputs)
+        key = tuple((t.shape, t.dtype) for t in inputs)
         if key not in self.tapes:
-            return self.record(x, key)
+            return self.record(inputs, key)
         tape = self.tapes[key]
         if tape is None:
-            return self.model(x)
-        entries, leaves, output = tape
-        return Replay.apply(x, *leaves, entries=entries, output=output)
+            return self.fn(*inputs)
+        entries, leaves, outputs, single = tape
+        first = Replay.apply(*inputs, *leaves, entries=entries, output=outputs[0])
+        if single:
+            return first
+        values = first._ctx.values
+        return (first, *[Tensor(values[slot]) for slot in outputs[1:]])
 
-    def record(self, x: Tensor, key: tuple) -> Tensor:
-        """Run the model eagerly, writing down its op calls; keep them as this shape's tape when
-        the output comes from them."""
+    def record(self, inputs: tuple[Tensor, ...], key: tuple) -> Any:
+        """Run `fn` eagerly, writing down its op calls; keep them as these shapes' tape when they
+        can be replayed (see `_tape`)."""
         calls: list = []
         _grad_mode.tape = calls
         try:
-            out = self.model(x)
+            result = self.fn(*inputs)
         finally:
             _grad_mode.tape = None
-        self.tapes[key] = _tape(calls, x, out)
-        return out
+        self.tapes[key] = _tape(calls, inputs, result)
+        return result
 
 
-def _tape(calls: list, x: Tensor, out: Any) -> Tape | None:
-    """The recorded calls as slots: x is slot 0, every other tensor an op did not make is a leaf.
+def _tape(calls: list, inputs: tuple[Tensor, ...], result: Any) -> Tape | None:
+    """The recorded calls as slots: the inputs first, then every other tensor an op did not make
+    (a leaf), then the ops' outputs.
 
-    None (run eagerly) unless the output came from the calls, every leaf is a parameter (a tensor
-    that requires grad, read anew at each replay) and no call took an array argument: a constant
-    tensor or array made during the forward could depend on the batch, and a replay would reuse it."""
-    if not isinstance(out, Tensor) or out is x or not calls:
+    None (run eagerly) unless every output came from the calls, there is a leaf and every leaf is a
+    parameter (a tensor that requires grad, read anew at each replay), and no call took an array
+    argument: a constant tensor or array made during the call could depend on the data, and a
+    replay would reuse it."""
+    outputs = result if isinstance(result, tuple) else (result,)
+    if not calls or not all(isinstance(out, Tensor) for out in outputs):
         return None
-    slot_of: dict[int, int] = {id(x): 0}
+    slot_of = {id(t): i for i, t in enumerate(inputs)}
     leaves: list[Tensor] = []
-    for _, inputs, params, _, made in calls:
+    for _, args, params, _, made in calls:
         if any(isinstance(value, np.ndarray) for value in params.values()):
             return None
-        for t in inputs:
+        for t in args:
             if id(t) not in slot_of:
                 if not t.requires_grad:
                     return None
+                slot_of[id(t)] = len(inputs) + len(leaves)
                 leaves.append(t)
-                slot_of[id(t)] = len(leaves)
         slot_of[id(made)] = -1  # numbered below, once every leaf has its slot
-    first = len(leaves) + 1
+    first = len(inputs) + len(leaves)
     entries = []
-    for index, (cls, inputs, params, needs, made) in enumerate(calls):
+    for index, (cls, args, params, needs, made) in enumerate(calls):
         slot_of[id(made)] = first + index
-        entries.append((cls, tuple(slot_of[id(t)] for t in inputs), params, needs, first + index))
-    if slot_of.get(id(out), -1) < first:
+        entries.append((cls, tuple(slot_of[id(t)] for t in args), params, needs, first + index))
+    slots = tuple(slot_of.get(id(out), -1) for out in outputs)
+    if not leaves or min(slots) < first:
         return None
-    return entries, leaves, slot_of[id(out)]
+    return entries, leaves, slots, not isinstance(result, tuple)

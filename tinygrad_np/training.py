@@ -201,7 +201,7 @@ class _Run:
     detect_anomaly: bool
     settings: dict  # what a checkpoint records of this run: `metadata` and the training settings
     named: list[tuple[str, Tensor]] = field(default_factory=list)
-    forward: Callable[[Tensor], Tensor] | None = None  # the model, or its captured forward pass (capture.py)
+    step: Callable[[Tensor, Tensor], tuple[Tensor, Tensor]] | None = None  # (loss, scores) of a batch (`_step`)
 
 
 class _Checkpoints:
@@ -319,13 +319,26 @@ def _prepare(model: Any, X: Any, y: Any, epochs: int, lr: float | None, options:
         training["scheduler"] = repr(scheduler)
     if not isinstance(options["capture"], (bool, np.bool_)):
         raise TypeError(f"fit: `capture` must be a bool, got {describe(options['capture'])}")
-    forward = Capture(model) if options["capture"] and capturable(model) else model
+    step = _step(model, LOSSES[loss_name], options["capture"] and capturable(model))
     return _Run(
         model, X, np.eye(scores.shape[1], dtype=X.dtype)[labels], labels, batch_size, loss_name, optimizer, scheduler,
         seed, epochs, validation_data, options["verbose"], options["detect_anomaly"],
         # metadata first: a different data set is the difference to name first
-        {"metadata": metadata or {}, "training": training}, list(model.named_parameters()), forward,
+        {"metadata": metadata or {}, "training": training}, list(model.named_parameters()), step,
     )  # fmt: skip
+
+
+def _step(model: Any, loss_fn: Callable[[Tensor, Any], Tensor], capture: bool) -> Callable[[Tensor, Tensor], Any]:
+    """A training step's forward: (loss, scores) of a batch and its one-hot targets. With `capture`,
+    the whole step is captured (`tinygrad_np.capture`); when its tape cannot be replayed (the hinge
+    loss takes the labels as an array argument), the step runs eagerly around the captured model."""
+    forward = Capture(model) if capture else model
+
+    def step(x: Tensor, targets: Tensor) -> tuple[Tensor, Tensor]:
+        scores = forward(x)
+        return loss_fn(scores, targets), scores
+
+    return Capture(step) if capture else step
 
 
 def _optimizer(model: Any, lr: float | None, optimizer: Any, scheduler: Any) -> tuple[Optimizer, LRScheduler | None]:
@@ -460,7 +473,7 @@ def _train_epoch(run: _Run, epoch: int) -> tuple[float, float]:
 
     The loop's own work per step is kept short (per-sample SGD runs it for every image): each
     batch's predicted classes are stored, and compared with the labels once, after the epoch."""
-    X, optimizer, loss_fn, size = run.X, run.optimizer, LOSSES[run.loss_name], run.batch_size
+    X, optimizer, size = run.X, run.optimizer, run.batch_size
     order = np.random.default_rng(None if run.seed is None else [run.seed, epoch]).permutation(len(X))
     starts = tqdm(
         range(0, len(X), size),
@@ -473,8 +486,7 @@ def _train_epoch(run: _Run, epoch: int) -> tuple[float, float]:
     total_loss = 0.0
     for step, start in enumerate(starts, start=1):
         idx = order[start : start + size]
-        scores = run.forward(Tensor(X[idx]))
-        batch_loss = loss_fn(scores, run.targets[idx])
+        batch_loss, scores = run.step(Tensor(X[idx]), Tensor(run.targets[idx]))
         value = batch_loss.item()
         try:
             if not math.isfinite(value):
