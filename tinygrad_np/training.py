@@ -409,8 +409,8 @@ def fit(
     finding bugs). A model whose output is already a softmax, trained with cross-entropy, is warned
     about (softmax would be applied twice). capture=True (the default) runs the training steps of a
     model built only from replayable layers (no dropout or batch norm, no layers of your own) through a
-    recording of its op calls, replayed batch after batch (`tinygrad_np.capture`): bitwise the same
-    numbers, less Python per step; capture=False runs every step eagerly. Prints one line per epoch
+    recording of the step's op calls, model and loss, replayed batch after batch (`tinygrad_np.capture`):
+    bitwise the same numbers, less Python per step; capture=False runs every step eagerly. Prints one line per epoch
     unless verbose=0; returns a History.
     """
     options = {k: v for k, v in locals().items() if k not in ("model", "X", "y", "epochs", "lr")}
