@@ -49,6 +49,15 @@ def im2col(
     dy, dx, cg = sh * stride[0], sw * stride[1], c // groups
     patch, positions = (kh, kw, cg), (pool, pool, n, hp, wp)
     patch_strides, position_strides = (sh * dh, sw * dw, sc), (dy, dx, sn, dy * pool, dx * pool)
+    if (kw * cg if dw == 1 else cg) < 8 and pool > 1 and stride == dilation == (1, 1):
+        # Patches of a pooled conv from its pool phases: row y * pool + a + i of x is row y of phase
+        # a + i (x[:, a + i :: pool]), so the (pool + kh - 1) * (pool + kw - 1) phase images, copied
+        # once, hold every patch value, and the columns are one copy from an overlapping view of them.
+        rows, cols = pool + kh - 1, pool + kw - 1
+        phases = np.ascontiguousarray(as_strided(x, (rows, cols, c, n, hp, wp), (sh, sw, sc, sn, sh * pool, sw * pool)))
+        su, sv, sc, *spread = phases.strides
+        view = as_strided(phases, (groups, *patch, *positions), (sc * cg, su, sv, sc, su, sv, *spread))
+        return np.ascontiguousarray(view).reshape(groups, kh * kw * cg, -1)
     if (kw * cg if dw == 1 else cg) < 8:  # the contiguous run in a patch row
         view = as_strided(x, (groups, *patch, *positions), (sc * cg, *patch_strides, *position_strides))
         return np.ascontiguousarray(view).reshape(groups, kh * kw * cg, -1)
