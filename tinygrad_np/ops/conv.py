@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 from ..autograd import Op
 from ..checks import check_float, check_int, check_ndim, check_pair
@@ -22,7 +21,7 @@ from ..tensor import Tensor
 from .arguments import as_tensor, channels_first_hint, image
 from .channels import channel_rows, channel_sums, tiled
 from .registry import register
-from .windows import first_max_masks, output_size, pad_image, scatter_windows, unpad_image
+from .windows import first_max_masks, output_size, pad_image, scatter_windows, strided_view, unpad_image
 
 Pair = tuple[int, int]
 Padding = tuple[Pair, Pair]
@@ -54,14 +53,15 @@ def im2col(
         # a + i (x[:, a + i :: pool]), so the (pool + kh - 1) * (pool + kw - 1) phase images, copied
         # once, hold every patch value, and the columns are one copy from an overlapping view of them.
         rows, cols = pool + kh - 1, pool + kw - 1
-        phases = np.ascontiguousarray(as_strided(x, (rows, cols, c, n, hp, wp), (sh, sw, sc, sn, sh * pool, sw * pool)))
+        phase_strides = (sh, sw, sc, sn, sh * pool, sw * pool)
+        phases = np.ascontiguousarray(strided_view(x, (rows, cols, c, n, hp, wp), phase_strides))
         su, sv, sc, *spread = phases.strides
-        view = as_strided(phases, (groups, *patch, *positions), (sc * cg, su, sv, sc, su, sv, *spread))
+        view = strided_view(phases, (groups, *patch, *positions), (sc * cg, su, sv, sc, su, sv, *spread))
         return np.ascontiguousarray(view).reshape(groups, kh * kw * cg, -1)
     if (kw * cg if dw == 1 else cg) < 8:  # the contiguous run in a patch row
-        view = as_strided(x, (groups, *patch, *positions), (sc * cg, *patch_strides, *position_strides))
+        view = strided_view(x, (groups, *patch, *positions), (sc * cg, *patch_strides, *position_strides))
         return np.ascontiguousarray(view).reshape(groups, kh * kw * cg, -1)
-    view = as_strided(x, (groups, *positions, *patch), (sc * cg, *position_strides, *patch_strides))
+    view = strided_view(x, (groups, *positions, *patch), (sc * cg, *position_strides, *patch_strides))
     return np.ascontiguousarray(view).reshape(groups, -1, kh * kw * cg).transpose(0, 2, 1)
 
 

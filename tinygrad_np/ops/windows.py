@@ -17,13 +17,24 @@ def output_size(size: int, kernel: int, stride: int, dilation: int = 1) -> int:
     return (size - dilation * (kernel - 1) - 1) // stride + 1
 
 
+def strided_view(x: np.ndarray, shape: tuple[int, ...], strides: tuple[int, ...]) -> np.ndarray:
+    """A read-only view of `x`'s memory with this shape and these strides (bytes), as NumPy's
+    `as_strided`, whose Python wrapper costs about 2 µs a call (a seventh of a small conv's forward
+    at batch 1): a C-contiguous `x` is viewed directly through the ndarray constructor."""
+    if not x.flags.c_contiguous:
+        return as_strided(x, shape, strides, writeable=False)
+    view = np.ndarray(shape, x.dtype, x, 0, strides)
+    view.flags.writeable = False
+    return view
+
+
 def sliding_windows(x: np.ndarray, kernel: tuple[int, int], stride: tuple[int, int]) -> np.ndarray:
     """Read-only view of shape (N, Ho, Wo, kh, kw, C) with every kernel window of `x`."""
     n, h, w, c = x.shape
     (kh, kw), (sh, sw) = kernel, stride
     sn, shh, sww, sc = x.strides
     shape = (n, output_size(h, kh, sh), output_size(w, kw, sw), kh, kw, c)
-    return as_strided(x, shape, (sn, shh * sh, sww * sw, shh, sww, sc), writeable=False)
+    return strided_view(x, shape, (sn, shh * sh, sww * sw, shh, sww, sc))
 
 
 def kernel_offsets(
