@@ -140,10 +140,10 @@ def _warn_if_probabilities(model: Any, scores: Tensor) -> None:
     )
 
 
-def _batches(n: int, batch_size: int, order: np.ndarray | None = None):
-    indices = np.arange(n) if order is None else order
+def _batches(n: int, batch_size: int):
+    """Consecutive slices of `batch_size` rows (the last may be shorter) over `n` rows."""
     for start in range(0, n, batch_size):
-        yield indices[start : start + batch_size]
+        yield slice(start, start + batch_size)
 
 
 def evaluate(
@@ -410,8 +410,8 @@ def fit(
     about (softmax would be applied twice). capture=True (the default) runs the training steps of a
     model built only from replayable layers (no dropout or batch norm, no layers of your own) through a
     recording of the step's op calls, model and loss, replayed batch after batch (`tinygrad_np.capture`):
-    bitwise the same numbers, less Python per step; capture=False runs every step eagerly. Prints one line per epoch
-    unless verbose=0; returns a History.
+    bitwise the same numbers, less Python per step; capture=False runs every step eagerly. Prints one
+    line per epoch unless verbose=0; returns a History.
     """
     options = {k: v for k, v in locals().items() if k not in ("model", "X", "y", "epochs", "lr")}
     if resume is True and checkpoint is None:

@@ -48,7 +48,8 @@ def im2col(
     dy, dx, cg = sh * stride[0], sw * stride[1], c // groups
     patch, positions = (kh, kw, cg), (pool, pool, n, hp, wp)
     patch_strides, position_strides = (sh * dh, sw * dw, sc), (dy, dx, sn, dy * pool, dx * pool)
-    if (kw * cg if dw == 1 else cg) < 8 and pool > 1 and stride == dilation == (1, 1):
+    short_runs = (kw * cg if dw == 1 else cg) < 8  # a patch row's adjacent values: few for one channel
+    if short_runs and pool > 1 and stride == dilation == (1, 1):
         # Patches of a pooled conv from its pool phases: row y * pool + a + i of x is row y of phase
         # a + i (x[:, a + i :: pool]), so the (pool + kh - 1) * (pool + kw - 1) phase images, copied
         # once, hold every patch value, and the columns are one copy from an overlapping view of them.
@@ -58,7 +59,7 @@ def im2col(
         su, sv, sc, *spread = phases.strides
         view = strided_view(phases, (groups, *patch, *positions), (sc * cg, su, sv, sc, su, sv, *spread))
         return np.ascontiguousarray(view).reshape(groups, kh * kw * cg, -1)
-    if (kw * cg if dw == 1 else cg) < 8:  # the contiguous run in a patch row
+    if short_runs:
         view = strided_view(x, (groups, *patch, *positions), (sc * cg, *patch_strides, *position_strides))
         return np.ascontiguousarray(view).reshape(groups, kh * kw * cg, -1)
     view = strided_view(x, (groups, *positions, *patch), (sc * cg, *position_strides, *patch_strides))

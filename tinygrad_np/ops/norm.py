@@ -22,29 +22,12 @@ from .registry import register
 
 class _Normalize(Op):
     """(x - mean) / sqrt(var + eps) over `stats` axes, then * weight + bias (the optional affine
-    inputs, shaped like the other axes). Given `mean` and `var` (arrays), they are constants (batch
-    norm in evaluation); else they are the biased statistics of x, and backward differentiates them."""
+    inputs, shaped like the other axes). With `batch_stats` the statistics are x's own (biased)
+    ones, and the gradients differentiate them; else they are constants (batch norm in evaluation).
+    Subclasses compute the forward and the fast backward; the gradients as Tensor ops (`vjp`) are
+    shared."""
 
     stats: tuple[int, ...]  # set by forward: the axes the statistics are taken over
-
-    def normalize(self, x, affine, eps, mean=None, var=None):
-        self.batch_stats, self.eps = mean is None, eps
-        if self.batch_stats:  # one pass for the mean, one for the variance of the centered values
-            mean = self.mean = x.mean(axis=self.stats, keepdims=True)
-            centered = x - mean
-            var = self.var = np.square(centered).mean(axis=self.stats, keepdims=True)
-        else:
-            self.constant_mean = mean.astype(x.dtype)
-            centered = x - self.constant_mean
-        self.inv_std = (1 / np.sqrt(var + eps)).astype(x.dtype)
-        self.xhat = np.multiply(centered, self.inv_std, out=centered)
-        self.weight = affine[0] if affine else None
-        if not affine:
-            return self.xhat
-        return self.xhat * affine[0] + affine[1]
-
-    def backward(self, grad):
-        return self.gradients(grad, self.xhat, self.inv_std, self.weight)
 
     def vjp(self, grad, out):
         """As backward, with the normalized input and 1 / std recomputed from the input Tensor."""
@@ -198,8 +181,16 @@ class LayerNorm(_Normalize):
     """Layer normalization: statistics per sample over the trailing `dims` axes."""
 
     def forward(self, x, *affine, dims=1, eps=1e-5):
-        self.stats = tuple(range(x.ndim - dims, x.ndim))
-        return self.normalize(x, affine, eps)
+        self.stats, self.batch_stats, self.eps = tuple(range(x.ndim - dims, x.ndim)), True, eps
+        centered = x - x.mean(axis=self.stats, keepdims=True)  # then the variance of the centered values
+        var = np.square(centered).mean(axis=self.stats, keepdims=True)
+        self.inv_std = (1 / np.sqrt(var + eps)).astype(x.dtype)
+        self.xhat = np.multiply(centered, self.inv_std, out=centered)
+        self.weight = affine[0] if affine else None
+        return self.xhat * affine[0] + affine[1] if affine else self.xhat
+
+    def backward(self, grad):
+        return self.gradients(grad, self.xhat, self.inv_std, self.weight)
 
 
 @register(LayerNorm)
